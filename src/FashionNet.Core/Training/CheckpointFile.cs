@@ -1,0 +1,203 @@
+using System.IO.Hashing;
+using System.Text;
+using System.Text.Json;
+using FashionNet.IO;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace FashionNet.Training;
+
+/// <summary>Where a training run stands; saved in every checkpoint so a resumed run continues exactly.</summary>
+/// <param name="Stage">Training stage (1 = landmark-weighted, 2 = all losses equal).</param>
+/// <param name="Epoch">Number of epochs of this stage completed.</param>
+/// <param name="GlobalStep">Optimizer steps taken so far in this stage.</param>
+/// <param name="BestMetric">Best validation metric seen so far in this stage, if any.</param>
+public sealed record TrainingProgress(int Stage, int Epoch, long GlobalStep, double? BestMetric);
+
+/// <summary>Descriptive part of a checkpoint, readable without loading any tensor.</summary>
+/// <param name="ModelFingerprint">Identifies the architecture and options the weights belong to; loading checks it.</param>
+/// <param name="ConfigJson">The training configuration of the run, as JSON.</param>
+/// <param name="Progress">Where the run stands.</param>
+/// <param name="SavedAtUtc">When the checkpoint was written.</param>
+public sealed record CheckpointMetadata(string ModelFingerprint, string ConfigJson, TrainingProgress Progress, DateTimeOffset SavedAtUtc);
+
+/// <summary>A checkpoint file that cannot be used: foreign, truncated, corrupt, or for another model.</summary>
+public sealed class CheckpointFormatException : IOException
+{
+    /// <summary>Creates the exception for <paramref name="filePath"/>.</summary>
+    /// <param name="filePath">The checkpoint file.</param>
+    /// <param name="problem">What is wrong with it.</param>
+    public CheckpointFormatException(string filePath, string problem)
+        : base($"Checkpoint '{filePath}': {problem}")
+    {
+        FilePath = filePath;
+    }
+
+    /// <summary>The checkpoint file.</summary>
+    public string FilePath { get; }
+}
+
+/// <summary>
+/// One file holding everything needed to resume training: model weights, optimizer state, the torch random generator
+/// state and <see cref="CheckpointMetadata"/>.
+/// </summary>
+/// <remarks>
+/// Layout: the magic <c>FNETCKPT</c>, a format version, a section count, then per section its name, length, XxHash64
+/// of its bytes and the bytes, and finally the end marker <c>FNETEND!</c>. Files are written atomically; loading
+/// verifies every section before it touches the model, so a bad file never leaves a half-loaded model.
+/// </remarks>
+public static class CheckpointFile
+{
+    /// <summary>The format version this library writes and reads.</summary>
+    public const int FormatVersion = 1;
+
+    private static readonly byte[] Magic = "FNETCKPT"u8.ToArray();
+    private static readonly byte[] EndMarker = "FNETEND!"u8.ToArray();
+    private const string MetadataSection = "metadata", ModelSection = "model", OptimizerSection = "optimizer", RngSection = "torch-rng";
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+
+    /// <summary>Writes a checkpoint atomically (temporary file, flush, rename).</summary>
+    /// <param name="path">The checkpoint file to create or replace.</param>
+    /// <param name="model">The model whose parameters and buffers are saved.</param>
+    /// <param name="optimizer">The optimizer whose state is saved, or null.</param>
+    /// <param name="metadata">Progress, configuration and model fingerprint.</param>
+    public static void Save(string path, nn.Module model, OptimizerHelper? optimizer, CheckpointMetadata metadata)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(metadata);
+
+        var sections = new List<(string Name, byte[] Bytes)>
+        {
+            (MetadataSection, JsonSerializer.SerializeToUtf8Bytes(metadata, JsonOptions)),
+            (ModelSection, Capture(stream => model.save(stream))),
+            (RngSection, random.get_rng_state().data<byte>().ToArray()),
+        };
+        if (optimizer is not null)
+            sections.Add((OptimizerSection, Capture(stream => optimizer.save_state_dict(new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true)))));
+
+        AtomicFile.Write(path, stream =>
+        {
+            using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+            writer.Write(Magic);
+            writer.Write(FormatVersion);
+            writer.Write(sections.Count);
+            foreach (var (name, bytes) in sections)
+            {
+                writer.Write(name);
+                writer.Write((long)bytes.Length);
+                writer.Write(XxHash64.HashToUInt64(bytes));
+                writer.Write(bytes);
+            }
+            writer.Write(EndMarker);
+        });
+    }
+
+    /// <summary>Reads and verifies a checkpoint's metadata without loading any weights.</summary>
+    /// <param name="path">The checkpoint file.</param>
+    /// <exception cref="CheckpointFormatException">The file is foreign, truncated or corrupt.</exception>
+    public static CheckpointMetadata ReadMetadata(string path) => ParseMetadata(path, ReadSections(path));
+
+    /// <summary>
+    /// Loads a checkpoint into <paramref name="model"/> (and <paramref name="optimizer"/>), restores the torch random
+    /// generator, and returns the metadata. Everything is verified first: on any error nothing has been changed.
+    /// </summary>
+    /// <param name="path">The checkpoint file.</param>
+    /// <param name="model">A model of the same architecture as the one saved.</param>
+    /// <param name="optimizer">The optimizer to restore, or null to skip optimizer state (e.g. for evaluation).</param>
+    /// <param name="expectedModelFingerprint">When given, the checkpoint must have been saved from this model.</param>
+    /// <exception cref="CheckpointFormatException">The file is foreign, truncated, corrupt, or for another model.</exception>
+    public static CheckpointMetadata Load(string path, nn.Module model, OptimizerHelper? optimizer = null, string? expectedModelFingerprint = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var sections = ReadSections(path);
+        var metadata = ParseMetadata(path, sections);
+        if (expectedModelFingerprint is not null && metadata.ModelFingerprint != expectedModelFingerprint)
+            throw new CheckpointFormatException(path,
+                $"it was saved from a different model ('{metadata.ModelFingerprint}'), not '{expectedModelFingerprint}'.");
+        byte[] modelBytes = Require(path, sections, ModelSection);
+        byte[]? optimizerBytes = optimizer is null ? null : Require(path, sections, OptimizerSection);
+        byte[] rngBytes = Require(path, sections, RngSection);
+
+        try
+        {
+            using (var stream = new MemoryStream(modelBytes, writable: false))
+                model.load(stream, strict: true);
+            if (optimizer is not null)
+            {
+                using var reader = new BinaryReader(new MemoryStream(optimizerBytes!, writable: false));
+                optimizer.load_state_dict(reader);
+            }
+            using var rngState = tensor(rngBytes, dtype: ScalarType.Byte);
+            random.set_rng_state(rngState);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException or IOException)
+        {
+            throw new CheckpointFormatException(path, $"its weights do not fit this model: {e.Message}");
+        }
+        return metadata;
+    }
+
+    private static byte[] Capture(Action<Stream> write)
+    {
+        using var buffer = new MemoryStream();
+        write(buffer);
+        return buffer.ToArray();
+    }
+
+    private static Dictionary<string, byte[]> ReadSections(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"Checkpoint '{path}' does not exist.", path);
+
+        using var stream = File.OpenRead(path);
+        using var reader = new BinaryReader(stream, Encoding.UTF8);
+        try
+        {
+            if (!reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic))
+                throw new CheckpointFormatException(path, "not a FashionNet checkpoint (wrong magic bytes).");
+            int version = reader.ReadInt32();
+            if (version != FormatVersion)
+                throw new CheckpointFormatException(path, $"format version {version}; this library reads version {FormatVersion}.");
+            int count = reader.ReadInt32();
+            if (count is < 1 or > 64) throw new CheckpointFormatException(path, $"implausible section count {count}.");
+
+            var sections = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            for (int i = 0; i < count; i++)
+            {
+                string name = reader.ReadString();
+                long length = reader.ReadInt64();
+                ulong expectedHash = reader.ReadUInt64();
+                if (length < 0 || length > stream.Length - stream.Position)
+                    throw new CheckpointFormatException(path, $"section '{name}' claims {length} bytes but the file ends first (truncated?).");
+                byte[] bytes = reader.ReadBytes((int)length);
+                if (XxHash64.HashToUInt64(bytes) != expectedHash)
+                    throw new CheckpointFormatException(path, $"section '{name}' is corrupt (checksum mismatch).");
+                if (!sections.TryAdd(name, bytes))
+                    throw new CheckpointFormatException(path, $"section '{name}' appears twice.");
+            }
+            if (!reader.ReadBytes(EndMarker.Length).AsSpan().SequenceEqual(EndMarker))
+                throw new CheckpointFormatException(path, "the end marker is missing (truncated or corrupt).");
+            return sections;
+        }
+        catch (EndOfStreamException)
+        {
+            throw new CheckpointFormatException(path, "the file ends in the middle of a section (truncated).");
+        }
+    }
+
+    private static byte[] Require(string path, Dictionary<string, byte[]> sections, string name) =>
+        sections.TryGetValue(name, out var bytes) ? bytes : throw new CheckpointFormatException(path, $"the '{name}' section is missing.");
+
+    private static CheckpointMetadata ParseMetadata(string path, Dictionary<string, byte[]> sections)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<CheckpointMetadata>(Require(path, sections, MetadataSection), JsonOptions)
+                ?? throw new CheckpointFormatException(path, "the metadata section is empty.");
+        }
+        catch (JsonException e)
+        {
+            throw new CheckpointFormatException(path, $"the metadata section is not valid: {e.Message}");
+        }
+    }
+}

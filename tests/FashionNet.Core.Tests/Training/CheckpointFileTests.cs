@@ -1,0 +1,144 @@
+using FashionNet.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FashionNet.Tests.Training;
+
+public sealed class CheckpointFileTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("fashionnet-ckpt-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private static nn.Module<Tensor, Tensor> SmallModel(int hidden = 4) =>
+        nn.Sequential(nn.Linear(3, hidden), nn.ReLU(), nn.Linear(hidden, 2));
+
+    private static CheckpointMetadata Metadata(string fingerprint = "small-mlp") =>
+        new(fingerprint, """{"lr":0.1}""", new TrainingProgress(Stage: 2, Epoch: 3, GlobalStep: 42, BestMetric: 0.75), DateTimeOffset.UnixEpoch);
+
+    private static float[] Weights(nn.Module model) => model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
+
+    private static void Step(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, Tensor input)
+    {
+        optimizer.zero_grad();
+        model.call(input).square().sum().backward();
+        optimizer.step();
+    }
+
+    /// <summary>Trains 3 steps, saves, then reports the weights and random numbers an uninterrupted run sees next.</summary>
+    private string SaveTrainedCheckpoint(out float[] weights, out float[] nextRandom, out float[] weightsAfterOneMoreStep)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(1);
+        var model = SmallModel();
+        var optimizer = optim.SGD(model.parameters(), 0.1, momentum: 0.9);
+        for (int step = 0; step < 3; step++) Step(model, optimizer, randn(5, 3));
+        string path = Path.Combine(_directory, "run.ckpt");
+        CheckpointFile.Save(path, model, optimizer, Metadata());
+        weights = Weights(model);
+        nextRandom = rand(4).data<float>().ToArray();
+        Step(model, optimizer, ones(5, 3));
+        weightsAfterOneMoreStep = Weights(model);
+        return path;
+    }
+
+    private string SaveTrainedCheckpoint() => SaveTrainedCheckpoint(out _, out _, out _);
+
+    [Fact]
+    public void RoundTripRestoresWeightsOptimizerMomentumRandomStateAndMetadata()
+    {
+        string path = SaveTrainedCheckpoint(out float[] weights, out float[] nextRandom, out float[] weightsAfterOneMoreStep);
+        using var scope = NewDisposeScope();
+        manual_seed(99);
+        var restored = SmallModel();
+        var optimizer = optim.SGD(restored.parameters(), 0.1, momentum: 0.9);
+
+        var metadata = CheckpointFile.Load(path, restored, optimizer, expectedModelFingerprint: "small-mlp");
+
+        Assert.Equal(weights, Weights(restored));
+        Assert.Equal(nextRandom, rand(4).data<float>().ToArray());
+        Assert.Equal(Metadata(), metadata);
+        Assert.Equal(metadata, CheckpointFile.ReadMetadata(path));
+        // The same step lands on the same weights only if the momentum buffers came back too.
+        Step(restored, optimizer, ones(5, 3));
+        Assert.Equal(weightsAfterOneMoreStep, Weights(restored));
+    }
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(30)]
+    [InlineData(200)]
+    [InlineData(-3)]
+    public void TruncatedFileFailsWithAClearMessage(int keepBytes)
+    {
+        string path = SaveTrainedCheckpoint();
+        byte[] bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..(keepBytes > 0 ? keepBytes : bytes.Length + keepBytes)]);
+
+        var error = Assert.Throws<CheckpointFormatException>(() => CheckpointFile.Load(path, SmallModel()));
+        Assert.Equal(path, error.FilePath);
+        Assert.Matches("truncated|wrong magic", error.Message);
+    }
+
+    [Fact]
+    public void FlippedByteInTheWeightsIsReportedAsACorruptSection()
+    {
+        string path = SaveTrainedCheckpoint();
+        byte[] bytes = File.ReadAllBytes(path);
+        bytes[bytes.Length / 2] ^= 0x40;
+        File.WriteAllBytes(path, bytes);
+        var model = SmallModel();
+        float[] before = Weights(model);
+
+        var error = Assert.Throws<CheckpointFormatException>(() => CheckpointFile.Load(path, model));
+
+        Assert.Contains("checksum", error.Message);
+        Assert.Equal(before, Weights(model));
+    }
+
+    [Fact]
+    public void ForeignFileIsRejected()
+    {
+        string path = Path.Combine(_directory, "photo.jpg");
+        File.WriteAllBytes(path, [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+
+        var error = Assert.Throws<CheckpointFormatException>(() => CheckpointFile.ReadMetadata(path));
+        Assert.Contains("not a FashionNet checkpoint", error.Message);
+    }
+
+    [Fact]
+    public void CheckpointOfAnotherModelIsRejected()
+    {
+        string path = SaveTrainedCheckpoint();
+
+        var fingerprint = Assert.Throws<CheckpointFormatException>(() => CheckpointFile.Load(path, SmallModel(), expectedModelFingerprint: "resnet18"));
+        Assert.Contains("different model", fingerprint.Message);
+
+        var shape = Assert.Throws<CheckpointFormatException>(() => CheckpointFile.Load(path, SmallModel(hidden: 7)));
+        Assert.Contains("do not fit this model", shape.Message);
+    }
+
+    [Fact]
+    public void MissingFileNamesThePath()
+    {
+        string path = Path.Combine(_directory, "absent.ckpt");
+        var error = Assert.Throws<FileNotFoundException>(() => CheckpointFile.ReadMetadata(path));
+        Assert.Contains(path, error.Message);
+    }
+
+    [Fact]
+    public void FailedWriteLeavesThePreviousCheckpointIntact()
+    {
+        string path = SaveTrainedCheckpoint();
+        byte[] before = File.ReadAllBytes(path);
+
+        Assert.Throws<InvalidOperationException>(() => FashionNet.IO.AtomicFile.Write(path, stream =>
+        {
+            stream.Write(new byte[100]);
+            throw new InvalidOperationException("disk full");
+        }));
+
+        Assert.Equal(before, File.ReadAllBytes(path));
+        Assert.Single(Directory.GetFiles(_directory));
+    }
+}
