@@ -1,0 +1,201 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace FashionNet.Training;
+
+/// <summary>The optimizers training can use.</summary>
+public enum OptimizerKind
+{
+    /// <summary>Stochastic gradient descent with (Nesterov-free) momentum.</summary>
+    Sgd,
+
+    /// <summary>Adam with decoupled weight decay.</summary>
+    AdamW,
+}
+
+/// <summary>Learning-rate schedules, each a pure function of the optimizer step (so resuming needs no extra state).</summary>
+public enum ScheduleKind
+{
+    /// <summary>The base rate throughout (after warm-up).</summary>
+    Constant,
+
+    /// <summary>Cosine decay from the base rate to <see cref="ScheduleOptions.FinalFraction"/> of it.</summary>
+    Cosine,
+
+    /// <summary>Multiply by <see cref="ScheduleOptions.StepFactor"/> every <see cref="ScheduleOptions.StepEvery"/> steps.</summary>
+    Step,
+}
+
+/// <summary>Optimizer settings.</summary>
+public sealed record OptimizerOptions
+{
+    /// <summary>Which optimizer.</summary>
+    public OptimizerKind Kind { get; init; } = OptimizerKind.AdamW;
+
+    /// <summary>Base learning rate.</summary>
+    public double LearningRate { get; init; } = 3e-4;
+
+    /// <summary>Learning-rate multiplier for the pretrained trunk (fine-tuning usually wants it lower).</summary>
+    public double TrunkLearningRateFactor { get; init; } = 0.1;
+
+    /// <summary>Momentum (SGD only).</summary>
+    public double Momentum { get; init; } = 0.9;
+
+    /// <summary>Weight decay.</summary>
+    public double WeightDecay { get; init; } = 1e-4;
+
+    /// <summary>Clip the global gradient norm to this value; 0 disables clipping.</summary>
+    public double GradientClipNorm { get; init; } = 5.0;
+}
+
+/// <summary>Learning-rate schedule settings.</summary>
+public sealed record ScheduleOptions
+{
+    /// <summary>The schedule's shape.</summary>
+    public ScheduleKind Kind { get; init; } = ScheduleKind.Cosine;
+
+    /// <summary>Steps of linear warm-up from 0 to the base rate.</summary>
+    public int WarmupSteps { get; init; }
+
+    /// <summary>Cosine: the final rate as a fraction of the base rate.</summary>
+    public double FinalFraction { get; init; } = 0.05;
+
+    /// <summary>Step: steps between decays.</summary>
+    public int StepEvery { get; init; } = 1000;
+
+    /// <summary>Step: the factor applied at each decay.</summary>
+    public double StepFactor { get; init; } = 0.1;
+}
+
+/// <summary>Weights of the loss terms in one stage; 0 switches a term off.</summary>
+public sealed record LossWeights
+{
+    /// <summary>Visibility-masked landmark L2.</summary>
+    public double Landmarks { get; init; } = 1;
+
+    /// <summary>Landmark visibility cross-entropy.</summary>
+    public double Visibility { get; init; } = 1;
+
+    /// <summary>Category cross-entropy.</summary>
+    public double Category { get; init; } = 1;
+
+    /// <summary>Weighted attribute loss.</summary>
+    public double Attributes { get; init; } = 1;
+
+    /// <summary>Batch-hard triplet loss on the embedding.</summary>
+    public double Triplet { get; init; } = 1;
+}
+
+/// <summary>One training stage.</summary>
+public sealed record StageOptions
+{
+    /// <summary>Epochs of this stage.</summary>
+    public int Epochs { get; init; } = 1;
+
+    /// <summary>Loss weights of this stage.</summary>
+    public LossWeights LossWeights { get; init; } = new();
+}
+
+/// <summary>
+/// Everything that defines a training run, loadable from JSON (camelCase keys; unknown keys are errors) and
+/// overridable from the command line. Two stages by default, as in the paper: landmarks weighted high, then all equal.
+/// </summary>
+public sealed record TrainingOptions
+{
+    /// <summary>Seed of every random choice of the run (initialization, sampling, augmentation).</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Items per P x K batch (P).</summary>
+    public int ItemsPerBatch { get; init; } = 8;
+
+    /// <summary>Images per item in a P x K batch (K).</summary>
+    public int ImagesPerItem { get; init; } = 4;
+
+    /// <summary>Optimizer settings, shared by both stages (each stage restarts its schedule).</summary>
+    public OptimizerOptions Optimizer { get; init; } = new();
+
+    /// <summary>Learning-rate schedule of each stage.</summary>
+    public ScheduleOptions Schedule { get; init; } = new();
+
+    /// <summary>Stage 1: landmark and visibility losses weighted high.</summary>
+    public StageOptions Stage1 { get; init; } = new() { Epochs = 2, LossWeights = new() { Landmarks = 5, Visibility = 5 } };
+
+    /// <summary>Stage 2: starts from the best stage-1 model, all losses weighted equally.</summary>
+    public StageOptions Stage2 { get; init; } = new() { Epochs = 4 };
+
+    /// <summary>Triplet margin (Euclidean distance between L2-normalized embeddings).</summary>
+    public double TripletMargin { get; init; } = 0.2;
+
+    /// <summary>The options of one stage (1 or 2).</summary>
+    public StageOptions StageOptions(int stage) => stage switch
+    {
+        1 => Stage1,
+        2 => Stage2,
+        _ => throw new ArgumentOutOfRangeException(nameof(stage), stage, "Stages are 1 and 2."),
+    };
+
+    /// <summary>JSON settings of the configuration file format.</summary>
+    public static JsonSerializerOptions JsonOptions { get; } = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
+    /// <summary>Loads and validates a configuration file.</summary>
+    /// <param name="path">The JSON file.</param>
+    /// <exception cref="FormatException">The file is not valid JSON for this schema, or a value is out of range; the message names the file, line and field.</exception>
+    public static TrainingOptions Load(string path)
+    {
+        string json = File.ReadAllText(path);
+        TrainingOptions options;
+        try
+        {
+            options = JsonSerializer.Deserialize<TrainingOptions>(json, JsonOptions)
+                ?? throw new FormatException($"Config '{path}': the file holds no configuration object.");
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"Config '{path}', line {e.LineNumber + 1}: {e.Message}", e);
+        }
+        options.Validate(path);
+        return options;
+    }
+
+    /// <summary>This configuration as JSON, in the file format <see cref="Load"/> reads.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>Checks every value, throwing a <see cref="FormatException"/> that names the field.</summary>
+    /// <param name="source">Where the configuration came from, for the message.</param>
+    public void Validate(string source = "configuration")
+    {
+        void Require(bool condition, string field, string rule)
+        {
+            if (!condition) throw new FormatException($"Config '{source}': '{field}' {rule}.");
+        }
+
+        Require(ItemsPerBatch >= 2, "itemsPerBatch", "must be at least 2 (triplets need two items)");
+        Require(ImagesPerItem >= 2, "imagesPerItem", "must be at least 2 (triplets need a positive)");
+        Require(Optimizer.LearningRate > 0 && double.IsFinite(Optimizer.LearningRate), "optimizer.learningRate", "must be a positive number");
+        Require(Optimizer.TrunkLearningRateFactor >= 0, "optimizer.trunkLearningRateFactor", "must not be negative");
+        Require(Optimizer.Momentum is >= 0 and < 1, "optimizer.momentum", "must be in [0, 1)");
+        Require(Optimizer.WeightDecay >= 0, "optimizer.weightDecay", "must not be negative");
+        Require(Optimizer.GradientClipNorm >= 0, "optimizer.gradientClipNorm", "must not be negative (0 disables clipping)");
+        Require(Schedule.WarmupSteps >= 0, "schedule.warmupSteps", "must not be negative");
+        Require(Schedule.FinalFraction is >= 0 and <= 1, "schedule.finalFraction", "must be in [0, 1]");
+        Require(Schedule.StepEvery >= 1, "schedule.stepEvery", "must be at least 1");
+        Require(Schedule.StepFactor is > 0 and <= 1, "schedule.stepFactor", "must be in (0, 1]");
+        Require(TripletMargin >= 0, "tripletMargin", "must not be negative");
+        foreach (int stage in new[] { 1, 2 })
+        {
+            var s = StageOptions(stage);
+            Require(s.Epochs >= 0, $"stage{stage}.epochs", "must not be negative");
+            var w = s.LossWeights;
+            Require(new[] { w.Landmarks, w.Visibility, w.Category, w.Attributes, w.Triplet }.All(x => x >= 0 && double.IsFinite(x)),
+                $"stage{stage}.lossWeights", "must all be finite and not negative");
+        }
+    }
+}
