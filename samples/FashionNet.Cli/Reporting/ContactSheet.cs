@@ -1,0 +1,68 @@
+using FashionNet.IO;
+using SkiaSharp;
+
+namespace FashionNet.Cli.Reporting;
+
+/// <summary>One tile of a contact sheet.</summary>
+/// <param name="ImagePath">The image shown.</param>
+/// <param name="Caption">Text under the image.</param>
+/// <param name="Highlight">Framed in green (a correct match) when true, in grey otherwise.</param>
+internal sealed record ContactSheetTile(string ImagePath, string Caption, bool Highlight);
+
+/// <summary>A PNG showing query images and their top matches in rows, with captions.</summary>
+internal static class ContactSheet
+{
+    private const int Tile = 160, Caption = 34, Gap = 8, Frame = 4;
+
+    /// <summary>Writes one row per query: the query tile first, then its matches. Unreadable images show as a cross.</summary>
+    public static void Write(IReadOnlyList<IReadOnlyList<ContactSheetTile>> rows, string pngPath)
+    {
+        int columns = rows.Max(r => r.Count);
+        int width = Gap + columns * (Tile + Gap) + Gap;
+        int height = Gap + rows.Count * (Tile + Caption + Gap);
+        using var surface = SKSurface.Create(new SKImageInfo(width, height));
+        var canvas = surface.Canvas;
+        canvas.Clear(SKColors.White);
+        using var font = new SKFont(SKTypeface.Default, 12);
+        using var textPaint = new SKPaint { Color = SKColors.Black, IsAntialias = true };
+
+        for (int row = 0; row < rows.Count; row++)
+        {
+            for (int column = 0; column < rows[row].Count; column++)
+            {
+                var tile = rows[row][column];
+                // The query column is set apart by a wider gap.
+                float x = Gap + column * (Tile + Gap) + (column > 0 ? Gap : 0);
+                float y = Gap + row * (Tile + Caption + Gap);
+                DrawTile(canvas, tile, new SKRect(x, y, x + Tile, y + Tile));
+                string[] lines = tile.Caption.Split('\n');
+                for (int i = 0; i < lines.Length && i < 2; i++)
+                    canvas.DrawText(lines[i], x + 2, y + Tile + 13 + 14 * i, SKTextAlign.Left, font, textPaint);
+            }
+        }
+
+        using var image = surface.Snapshot();
+        using var png = image.Encode(SKEncodedImageFormat.Png, 100);
+        AtomicFile.WriteAllBytes(pngPath, png.ToArray());
+    }
+
+    private static void DrawTile(SKCanvas canvas, ContactSheetTile tile, SKRect bounds)
+    {
+        using var framePaint = new SKPaint { Color = tile.Highlight ? new SKColor(0, 160, 60) : SKColors.LightGray, Style = SKPaintStyle.Fill };
+        canvas.DrawRect(bounds, framePaint);
+        var inner = SKRect.Inflate(bounds, -Frame, -Frame);
+        using var bitmap = File.Exists(tile.ImagePath) ? SKBitmap.Decode(tile.ImagePath) : null;
+        if (bitmap is null)
+        {
+            using var cross = new SKPaint { Color = SKColors.Red, StrokeWidth = 3, IsAntialias = true };
+            canvas.DrawLine(inner.Left, inner.Top, inner.Right, inner.Bottom, cross);
+            canvas.DrawLine(inner.Right, inner.Top, inner.Left, inner.Bottom, cross);
+            return;
+        }
+        float scale = Math.Min(inner.Width / bitmap.Width, inner.Height / bitmap.Height);
+        float w = bitmap.Width * scale, h = bitmap.Height * scale;
+        var target = SKRect.Create(inner.MidX - w / 2, inner.MidY - h / 2, w, h);
+        using var image = SKImage.FromBitmap(bitmap);
+        canvas.DrawImage(image, target, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
+    }
+}
