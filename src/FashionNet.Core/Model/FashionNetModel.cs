@@ -139,8 +139,8 @@ public sealed class FashionNetModel : nn.Module<Tensor, Tensor?, Tensor?, Fashio
         var truthVisible = truthVisibility.ne(0);
         var hasTruth = truthVisible.any(1, keepdim: true);
         var visible = where(hasTruth, truthVisible, predictedVisible);
-        var useTruth = hasTruth.logical_and(truthVisible).unsqueeze(-1);
-        var landmarks = where(useTruth, truth.to(predictedLandmarks.dtype), predictedLandmarks);
+        // Visible true landmarks replace predictions; elsewhere the (finite) predictions stay, gated off or not by `visible`.
+        var landmarks = where(truthVisible.unsqueeze(-1), truth.to(predictedLandmarks.dtype), predictedLandmarks);
         return (landmarks, visible);
     }
 

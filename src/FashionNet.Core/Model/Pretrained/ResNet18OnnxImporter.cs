@@ -77,6 +77,7 @@ public static class ResNet18OnnxImporter
                 $"the model {targetMain.Count} and {targetProjections.Count}.");
         }
 
+        ExpectStemMaxPool(graph);
         using var noGrad = no_grad();
         foreach (var (source, destination) in sourceMain.Zip(targetMain).Concat(sourceProjections.Zip(targetProjections)))
         {
@@ -85,6 +86,20 @@ public static class ResNet18OnnxImporter
             CopyConvolution(source, destination.Conv, graph);
             CopyBatchNorm(norm, destination.Norm, graph);
         }
+    }
+
+    /// <summary>The model's stem pools 3x3 with stride 2 and padding 1 (PyTorch's); the graph must have exactly that one max pooling.</summary>
+    private static void ExpectStemMaxPool(OnnxGraph graph)
+    {
+        var pools = graph.Nodes.Where(n => n.OpType == "MaxPool").ToList();
+        if (pools.Count != 1) throw new InvalidDataException($"the graph has {pools.Count} MaxPool nodes, the model 1.");
+        var pool = pools[0];
+        string name = pool.Outputs[0];
+        Expect(name, "kernel_shape", pool.Ints("kernel_shape", []), [3, 3]);
+        Expect(name, "strides", pool.Ints("strides", [1, 1]), [2, 2]);
+        var pads = pool.Ints("pads", [0, 0, 0, 0]);
+        if (pads.Count != 4 || pads[0] != 1 || pads[1] != 1 || pads[2] is not (0 or 1) || pads[3] is not (0 or 1))
+            throw new InvalidDataException($"max pooling '{name}': pads [{string.Join(", ", pads)}] do not match the model's padding 1.");
     }
 
     private static long[] KernelShape(OnnxNode conv, OnnxGraph graph)
@@ -153,7 +168,7 @@ public static class ResNet18OnnxImporter
         if (!actual.SequenceEqual(expected))
         {
             throw new InvalidDataException(
-                $"convolution '{node}': {attribute} [{string.Join(", ", actual)}] do not match the model's [{string.Join(", ", expected)}].");
+                $"node '{node}': {attribute} [{string.Join(", ", actual)}] do not match the model's [{string.Join(", ", expected)}].");
         }
     }
 }
