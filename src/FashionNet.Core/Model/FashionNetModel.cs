@@ -1,0 +1,163 @@
+using FashionNet.Kernels;
+using FashionNet.Model.Backbones;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace FashionNet.Model;
+
+/// <summary>
+/// FashionNet (Liu et al., CVPR 2016) on a <see cref="Backbone"/>: a shared trunk to the conv4 map, then three branches.
+/// <list type="bullet">
+/// <item>Global: the backbone's own final stage (conv5 / layer4), global average pooling, fc + ReLU.</item>
+/// <item>Pose: its own copy of the final stage, average pooling to a <see cref="FashionNetOptions.PoseGridSize"/> grid,
+/// two fc + ReLU, then landmark regression (sigmoid: normalized coordinates in (0, 1)) and one visibility logit per slot.</item>
+/// <item>Local: <see cref="LandmarkPooling"/> on the shared conv4 map at the landmarks (converted to input pixels), pooled
+/// features of all slots concatenated, fc + ReLU. Visibility gates hard: a landmark pools only when visible (predicted
+/// probability above <see cref="FashionNetOptions.VisibilityThreshold"/>, or visible in the ground truth); otherwise its
+/// pooled features are 0. Pooling passes no gradient to the landmarks: the pose branch learns from its own losses.</item>
+/// </list>
+/// Global and local features are concatenated and fused by one fc into the embedding; the category, attribute and
+/// optional item heads read the fused feature, and <see cref="FashionNetOutput.Embedding"/> is its L2-normalized form.
+/// </summary>
+public sealed class FashionNetModel : nn.Module<Tensor, Tensor?, Tensor?, FashionNetOutput>
+{
+    private readonly FashionNetOptions options;
+    private readonly Backbone backbone;
+    private readonly nn.Module<Tensor, Tensor> poseStage;
+    private readonly Linear globalFc;
+    private readonly Linear poseFc1;
+    private readonly Linear poseFc2;
+    private readonly Linear landmarkHead;
+    private readonly Linear visibilityHead;
+    private readonly LandmarkPooling landmarkPooling;
+    private readonly Linear localFc;
+    private readonly Linear fusionFc;
+    private readonly Linear categoryHead;
+    private readonly Linear attributeHead;
+    private readonly Linear? itemHead;
+
+    /// <summary>Builds the model on <paramref name="backbone"/>, which it takes ownership of (and disposes).</summary>
+    /// <param name="options">Sizes and behaviour.</param>
+    /// <param name="backbone">The backbone, e.g. from <see cref="BackboneFactory.Create"/> or with ImageNet weights loaded.</param>
+    public FashionNetModel(FashionNetOptions options, Backbone backbone) : base(nameof(FashionNetModel))
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(backbone);
+        options.Validate(nameof(options));
+        this.options = options;
+        this.backbone = backbone;
+        if (options.FreezeTrunk) backbone.FreezeTrunk();
+        poseStage = backbone.CloneFinalStage();
+
+        int stage = backbone.FinalStageChannels, landmarks = options.LandmarkCount;
+        globalFc = nn.Linear(stage, options.GlobalFeatureSize);
+        poseFc1 = nn.Linear(stage * options.PoseGridSize * options.PoseGridSize, options.PoseHiddenSize);
+        poseFc2 = nn.Linear(options.PoseHiddenSize, options.PoseHiddenSize);
+        landmarkHead = nn.Linear(options.PoseHiddenSize, landmarks * 2);
+        visibilityHead = nn.Linear(options.PoseHiddenSize, landmarks);
+        landmarkPooling = new LandmarkPooling(new LandmarkPoolingOptions
+        {
+            ImageWidth = options.ImageWidth,
+            ImageHeight = options.ImageHeight,
+            WindowSize = options.PoolingWindow,
+            Bins = options.PoolingBins,
+            Backend = options.PoolingBackend,
+        });
+        localFc = nn.Linear(landmarks * backbone.TrunkChannels * options.PoolingBins * options.PoolingBins, options.LocalFeatureSize);
+        fusionFc = nn.Linear(options.GlobalFeatureSize + options.LocalFeatureSize, options.EmbeddingSize);
+        categoryHead = nn.Linear(options.EmbeddingSize, options.CategoryCount);
+        attributeHead = nn.Linear(options.EmbeddingSize, options.AttributeCount);
+        if (options.ItemCount > 0) itemHead = nn.Linear(options.EmbeddingSize, options.ItemCount);
+        RegisterComponents();
+    }
+
+    /// <summary>The model's settings.</summary>
+    public FashionNetOptions Options => options;
+
+    /// <summary>The backbone: its trunk is shared, its own final stage is the global branch's conv5.</summary>
+    public Backbone Backbone => backbone;
+
+    /// <summary>Runs the model.</summary>
+    /// <param name="images">Preprocessed images <c>[N, 3, ImageHeight, ImageWidth]</c>, float32.</param>
+    /// <param name="groundTruthLandmarks">Optional true landmarks <c>[N, L, 2]</c>, normalized (x / width, y / height); used for pooling when the current mode's <see cref="LandmarkSource"/> says so. Entries of invisible slots are ignored (may be NaN).</param>
+    /// <param name="groundTruthVisibility">Optional <c>[N, L]</c>, nonzero where the true landmark is visible; required with <paramref name="groundTruthLandmarks"/>.</param>
+    public override FashionNetOutput forward(Tensor images, Tensor? groundTruthLandmarks, Tensor? groundTruthVisibility)
+    {
+        ValidateInputs(images, groundTruthLandmarks, groundTruthVisibility);
+        using var scope = NewDisposeScope();
+        int n = (int)images.shape[0];
+
+        var conv4 = backbone.ForwardTrunk(images);
+
+        var globalMap = backbone.ForwardFinalStage(conv4);
+        var globalFeature = nn.functional.relu(globalFc.forward(nn.functional.adaptive_avg_pool2d(globalMap, 1).flatten(1)));
+
+        var poseMap = nn.functional.adaptive_avg_pool2d(poseStage.forward(conv4), options.PoseGridSize).flatten(1);
+        var pose = nn.functional.relu(poseFc2.forward(nn.functional.relu(poseFc1.forward(poseMap))));
+        var landmarks = landmarkHead.forward(pose).sigmoid().view(n, options.LandmarkCount, 2);
+        var visibilityLogits = visibilityHead.forward(pose);
+
+        var (poolAt, poolVisible) = PoolingLandmarks(landmarks, visibilityLogits, groundTruthLandmarks, groundTruthVisibility);
+        var toPixels = tensor(new float[] { options.ImageWidth, options.ImageHeight }, device: poolAt.device);
+        var pooled = landmarkPooling.forward(conv4, poolAt * toPixels, poolVisible);
+        var localFeature = nn.functional.relu(localFc.forward(pooled.flatten(1)));
+
+        var fused = fusionFc.forward(cat([globalFeature, localFeature], 1));
+        var output = new FashionNetOutput(
+            nn.functional.normalize(fused, p: 2, dim: 1),
+            globalFeature,
+            localFeature,
+            landmarks,
+            visibilityLogits,
+            categoryHead.forward(fused),
+            attributeHead.forward(fused),
+            itemHead?.forward(fused));
+        return output.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The L2-normalized retrieval embeddings <c>[N, EmbeddingSize]</c> of <paramref name="images"/>, pooling at predicted landmarks or as the current mode says.</summary>
+    public Tensor Embed(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        using var output = forward(images, null, null);
+        return output.Embedding.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Landmarks (normalized) and visibility for the local branch. Predictions are detached: pooling does not
+    /// differentiate with respect to positions anyway. With ground truth selected and given, a sample with at least one
+    /// visible true landmark pools at its true visible landmarks; other samples fall back to predictions.
+    /// </summary>
+    private (Tensor Landmarks, Tensor Visible) PoolingLandmarks(Tensor predicted, Tensor visibilityLogits, Tensor? truth, Tensor? truthVisibility)
+    {
+        var predictedLandmarks = predicted.detach();
+        var predictedVisible = visibilityLogits.detach().sigmoid().gt(options.VisibilityThreshold);
+        var source = training ? options.TrainingLandmarks : options.EvaluationLandmarks;
+        if (source == LandmarkSource.Predicted || truth is null || truthVisibility is null) return (predictedLandmarks, predictedVisible);
+
+        var truthVisible = truthVisibility.ne(0);
+        var hasTruth = truthVisible.any(1, keepdim: true);
+        var visible = where(hasTruth, truthVisible, predictedVisible);
+        // Visible true landmarks replace predictions; elsewhere the (finite) predictions stay, gated off or not by `visible`.
+        var landmarks = where(truthVisible.unsqueeze(-1), truth.to(predictedLandmarks.dtype), predictedLandmarks);
+        return (landmarks, visible);
+    }
+
+    private void ValidateInputs(Tensor images, Tensor? truth, Tensor? truthVisibility)
+    {
+        if (images.dim() != 4 || images.shape[1] != 3 || images.shape[2] != options.ImageHeight || images.shape[3] != options.ImageWidth)
+        {
+            throw new ArgumentException(
+                $"Expected images [N, 3, {options.ImageHeight}, {options.ImageWidth}], got [{string.Join(", ", images.shape)}].", nameof(images));
+        }
+        if ((truth is null) != (truthVisibility is null))
+            throw new ArgumentException("Ground-truth landmarks and visibility must be given together.", truth is null ? "groundTruthLandmarks" : "groundTruthVisibility");
+        if (truth is null || truthVisibility is null) return;
+        long n = images.shape[0], l = options.LandmarkCount;
+        if (!truth.shape.SequenceEqual([n, l, 2]) || !truth.is_floating_point())
+            throw new ArgumentException($"Expected floating point ground-truth landmarks [{n}, {l}, 2], got [{string.Join(", ", truth.shape)}].", "groundTruthLandmarks");
+        if (!truthVisibility.shape.SequenceEqual([n, l]))
+            throw new ArgumentException($"Expected ground-truth visibility [{n}, {l}], got [{string.Join(", ", truthVisibility.shape)}].", "groundTruthVisibility");
+    }
+}

@@ -1,0 +1,48 @@
+using static TorchSharp.torch;
+
+namespace FashionNet.Model;
+
+/// <summary>Everything one forward pass of <see cref="FashionNetModel"/> produces, for a batch of N images.</summary>
+/// <param name="Embedding">L2-normalized fused feature <c>[N, EmbeddingSize]</c>: the retrieval embedding.</param>
+/// <param name="GlobalFeature">Global branch feature <c>[N, GlobalFeatureSize]</c>.</param>
+/// <param name="LocalFeature">Local branch feature <c>[N, LocalFeatureSize]</c>.</param>
+/// <param name="Landmarks">Predicted landmarks <c>[N, L, 2]</c>, (x, y) normalized by the image width and height, in (0, 1).</param>
+/// <param name="VisibilityLogits">Visibility logits <c>[N, L]</c>: positive means visible.</param>
+/// <param name="CategoryLogits">Category logits <c>[N, CategoryCount]</c>.</param>
+/// <param name="AttributeLogits">Attribute logits <c>[N, AttributeCount]</c>.</param>
+/// <param name="ItemLogits">Item logits <c>[N, ItemCount]</c>, or null without an item head.</param>
+public sealed record FashionNetOutput(
+    Tensor Embedding,
+    Tensor GlobalFeature,
+    Tensor LocalFeature,
+    Tensor Landmarks,
+    Tensor VisibilityLogits,
+    Tensor CategoryLogits,
+    Tensor AttributeLogits,
+    Tensor? ItemLogits) : IDisposable
+{
+    /// <summary>Moves every tensor to the enclosing dispose scope (for outputs created inside an inner scope).</summary>
+    public FashionNetOutput MoveToOuterDisposeScope()
+    {
+        foreach (var tensor in Tensors()) tensor.MoveToOuterDisposeScope();
+        return this;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var tensor in Tensors()) tensor.Dispose();
+    }
+
+    private IEnumerable<Tensor> Tensors()
+    {
+        yield return Embedding;
+        yield return GlobalFeature;
+        yield return LocalFeature;
+        yield return Landmarks;
+        yield return VisibilityLogits;
+        yield return CategoryLogits;
+        yield return AttributeLogits;
+        if (ItemLogits is not null) yield return ItemLogits;
+    }
+}

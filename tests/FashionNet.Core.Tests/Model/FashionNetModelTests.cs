@@ -1,0 +1,129 @@
+using FashionNet.Model;
+using FashionNet.Model.Backbones;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FashionNet.Tests.Model;
+
+public class FashionNetModelTests
+{
+    private static FashionNetOptions SmallOptions(int size, int items = 0, LandmarkSource evaluation = LandmarkSource.Predicted, bool freeze = false) => new()
+    {
+        ImageWidth = size,
+        ImageHeight = size,
+        GlobalFeatureSize = 32,
+        PoseGridSize = 2,
+        PoseHiddenSize = 32,
+        LocalFeatureSize = 24,
+        EmbeddingSize = 16,
+        CategoryCount = 5,
+        AttributeCount = 7,
+        ItemCount = items,
+        EvaluationLandmarks = evaluation,
+        FreezeTrunk = freeze,
+    };
+
+    [Theory]
+    [InlineData(BackboneKind.ResNet18, 64)]
+    [InlineData(BackboneKind.Vgg16, 32)]
+    public void Forward_produces_every_output_with_its_documented_shape(BackboneKind kind, int size)
+    {
+        using var scope = NewDisposeScope();
+        using var model = new FashionNetModel(SmallOptions(size, items: 9), BackboneFactory.Create(kind));
+        model.eval();
+        using var output = model.forward(randn(2, 3, size, size), null, null);
+
+        Assert.Equal([2L, 16], output.Embedding.shape);
+        Assert.Equal([2L, 32], output.GlobalFeature.shape);
+        Assert.Equal([2L, 24], output.LocalFeature.shape);
+        Assert.Equal([2L, 8, 2], output.Landmarks.shape);
+        Assert.Equal([2L, 8], output.VisibilityLogits.shape);
+        Assert.Equal([2L, 5], output.CategoryLogits.shape);
+        Assert.Equal([2L, 7], output.AttributeLogits.shape);
+        Assert.Equal([2L, 9], output.ItemLogits!.shape);
+        Assert.True(allclose(output.Embedding.norm(1), ones(2), 1e-5, 1e-5));
+        Assert.True(output.Landmarks.gt(0).all().item<bool>() && output.Landmarks.lt(1).all().item<bool>());
+    }
+
+    [Fact]
+    public void Training_with_ground_truth_landmarks_sends_gradient_to_every_branch()
+    {
+        using var scope = NewDisposeScope();
+        using var model = new FashionNetModel(SmallOptions(64, items: 3), ResNet.ResNet18());
+        model.train();
+        var truth = rand(2, 8, 2);
+        var visibility = tensor(new float[] { 1, 1, 1, 0, 0, 1, 1, 1, 0, 1, 1, 1, 1, 1, 0, 1 }, [2L, 8]);
+        using var output = model.forward(randn(2, 3, 64, 64), truth, visibility);
+
+        SumOfAllOutputs(output).backward();
+
+        foreach (var (name, parameter) in model.named_parameters())
+        {
+            Assert.True(parameter.grad is not null, $"{name} got no gradient");
+            Assert.True(parameter.grad!.abs().sum().item<float>() > 0, $"{name} got a zero gradient");
+        }
+        Assert.Contains(model.named_parameters(), p => p.name.StartsWith("backbone.layer1.", StringComparison.Ordinal));
+        Assert.Contains(model.named_parameters(), p => p.name.StartsWith("poseStage.", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Frozen_trunk_gets_no_gradient_but_the_branches_do()
+    {
+        using var scope = NewDisposeScope();
+        using var model = new FashionNetModel(SmallOptions(64, freeze: true), ResNet.ResNet18());
+        model.train();
+        using var output = model.forward(randn(2, 3, 64, 64), rand(2, 8, 2), ones(2, 8));
+        SumOfAllOutputs(output).backward();
+
+        string[] trunk = ["backbone.conv1.", "backbone.bn1.", "backbone.layer1.", "backbone.layer2.", "backbone.layer3."];
+        foreach (var (name, parameter) in model.named_parameters())
+        {
+            if (trunk.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal))) Assert.Null(parameter.grad);
+            else Assert.NotNull(parameter.grad);
+        }
+    }
+
+    [Fact]
+    public void Evaluation_pools_at_the_configured_landmarks()
+    {
+        using var scope = NewDisposeScope();
+        var images = randn(2, 3, 64, 64);
+        var truth = full(2, 8, 2, 0.1f); // near the top-left corner, far from the untrained predictions (about 0.5)
+        var noneVisible = zeros(2, 8);
+        var allVisible = ones(2, 8);
+
+        using var withPredictions = new FashionNetModel(SmallOptions(64), ResNet.ResNet18());
+        withPredictions.eval();
+        using var reference = withPredictions.forward(images, null, null);
+        using var truthIgnored = withPredictions.forward(images, truth, allVisible);
+        Assert.True(truthIgnored.LocalFeature.eq(reference.LocalFeature).all().item<bool>());
+
+        using var withTruth = new FashionNetModel(SmallOptions(64, evaluation: LandmarkSource.GroundTruth), ResNet.ResNet18());
+        withTruth.load_state_dict(withPredictions.state_dict());
+        withTruth.eval();
+        using var fallback = withTruth.forward(images, truth, noneVisible); // no visible truth: predictions are used
+        Assert.True(fallback.LocalFeature.eq(reference.LocalFeature).all().item<bool>());
+        using var pooledAtTruth = withTruth.forward(images, truth, allVisible);
+        Assert.False(pooledAtTruth.LocalFeature.eq(reference.LocalFeature).all().item<bool>());
+        Assert.True(pooledAtTruth.GlobalFeature.eq(reference.GlobalFeature).all().item<bool>());
+    }
+
+    [Fact]
+    public void Wrong_inputs_are_rejected_with_the_argument_named()
+    {
+        using var scope = NewDisposeScope();
+        using var model = new FashionNetModel(SmallOptions(64), ResNet.ResNet18());
+        Assert.Equal("images", Assert.Throws<ArgumentException>(() => model.forward(randn(1, 3, 32, 32), null, null)).ParamName);
+        Assert.Equal("groundTruthVisibility", Assert.Throws<ArgumentException>(() => model.forward(randn(1, 3, 64, 64), rand(1, 8, 2), null)).ParamName);
+        Assert.Equal("groundTruthLandmarks", Assert.Throws<ArgumentException>(() => model.forward(randn(1, 3, 64, 64), rand(1, 6, 2), ones(1, 6))).ParamName);
+        Assert.Throws<ArgumentException>(() => new FashionNetModel(new FashionNetOptions { PoolingWindow = 2 }, ResNet.ResNet18()));
+    }
+
+    /// <summary>A scalar that depends on every output (squares, so that no gradient is a constant the heads could absorb).</summary>
+    private static Tensor SumOfAllOutputs(FashionNetOutput output)
+    {
+        var total = output.Embedding.square().sum() + output.Landmarks.square().sum() + output.VisibilityLogits.square().sum()
+            + output.CategoryLogits.square().sum() + output.AttributeLogits.square().sum();
+        return output.ItemLogits is null ? total : total + output.ItemLogits.square().sum();
+    }
+}
