@@ -7,9 +7,10 @@ internal static class DataCommand
 {
     public static Command Create()
     {
-        var command = new Command("data", "Check datasets in the DeepFashion file formats.");
+        var command = new Command("data", "Check and synthesize datasets in the DeepFashion file formats.");
         // One line per subcommand.
         command.Subcommands.Add(DataCheckCommand.Create());
+        command.Subcommands.Add(DataSynthCommand.Create());
         return command;
     }
 }

@@ -1,3 +1,5 @@
+using FashionNet.Data.Annotations;
+
 namespace FashionNet.Data.Imaging;
 
 /// <summary>
@@ -34,37 +36,32 @@ public readonly record struct CropGeometry(float X, float Y, float Width, float 
     }
 
     /// <summary>
-    /// Maps 8-slot landmarks into the output: moves every present landmark like its pixels, moves it to the mirrored
-    /// slot when flipping (<see cref="LandmarkLayout.Mirror"/>), and marks it <see cref="LandmarkVisibility.Truncated"/>
-    /// when it lands outside the output (continuous position outside <c>[0, size)</c>). Absent slots come out as
-    /// (0, 0, truncated) and absent.
+    /// Maps landmarks into the output: moves every present landmark like its pixels, moves it to the mirrored slot
+    /// when flipping (<see cref="LandmarkLayout.Mirror"/>, presence moves with it), and marks it
+    /// <see cref="LandmarkVisibility.Truncated"/> when it lands outside the output (continuous position outside
+    /// <c>[0, size)</c>, i.e. pixel coordinates outside <c>[-0.5, size - 0.5)</c>). Occluded and truncated landmarks keep
+    /// their visibility inside the output.
     /// </summary>
-    /// <param name="landmarks">Source landmarks, one per slot.</param>
-    /// <param name="present">Which source slots hold a landmark.</param>
+    /// <param name="landmarks">Source landmarks in source pixels.</param>
     /// <param name="outputWidth">Output width in pixels.</param>
     /// <param name="outputHeight">Output height in pixels.</param>
-    /// <param name="mappedLandmarks">Receives the output landmarks, one per slot.</param>
-    /// <param name="mappedPresent">Receives which output slots hold a landmark.</param>
-    public void MapLandmarks(ReadOnlySpan<Landmark> landmarks, ReadOnlySpan<bool> present, int outputWidth, int outputHeight,
-        Span<Landmark> mappedLandmarks, Span<bool> mappedPresent)
+    /// <returns>The landmarks in output pixels.</returns>
+    public LandmarkSet MapLandmarks(LandmarkSet landmarks, int outputWidth, int outputHeight)
     {
-        const int Slots = LandmarkLayout.SlotCount;
-        if (landmarks.Length != Slots || present.Length != Slots || mappedLandmarks.Length != Slots || mappedPresent.Length != Slots)
-            throw new ArgumentException($"Landmark spans must have {Slots} slots.");
-        for (int slot = 0; slot < Slots; slot++)
+        ArgumentNullException.ThrowIfNull(landmarks);
+        Span<Landmark> mapped = stackalloc Landmark[LandmarkLayout.SlotCount];
+        byte presence = 0;
+        for (int slot = 0; slot < LandmarkLayout.SlotCount; slot++)
         {
+            if (!landmarks.IsPresent((LandmarkSlot)slot)) continue;
             int target = Flip ? (int)LandmarkLayout.Mirror((LandmarkSlot)slot) : slot;
-            mappedPresent[target] = present[slot];
-            if (!present[slot])
-            {
-                mappedLandmarks[target] = new Landmark(0, 0, LandmarkVisibility.Truncated);
-                continue;
-            }
-
-            Landmark source = landmarks[slot];
+            Landmark source = landmarks[(LandmarkSlot)slot];
             (float x, float y) = MapPoint(source.X, source.Y, outputWidth, outputHeight);
             bool inside = x >= -0.5f && x < outputWidth - 0.5f && y >= -0.5f && y < outputHeight - 0.5f;
-            mappedLandmarks[target] = new Landmark(x, y, inside ? source.Visibility : LandmarkVisibility.Truncated);
+            mapped[target] = new Landmark(x, y, inside ? source.Visibility : LandmarkVisibility.Truncated);
+            presence |= (byte)(1 << target);
         }
+
+        return new LandmarkSet(mapped, presence);
     }
 }

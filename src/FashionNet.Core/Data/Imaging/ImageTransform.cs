@@ -1,3 +1,4 @@
+using FashionNet.Data.Annotations;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -44,19 +45,19 @@ public sealed class ImageTransform
     /// </summary>
     /// <param name="imageWidth">Source image width in pixels.</param>
     /// <param name="imageHeight">Source image height in pixels.</param>
-    /// <param name="box">The garment's bounding box in source pixels (x1, y1, x2, y2 as the corners), or null for the whole image.</param>
+    /// <param name="box">The garment's bounding box in source pixels, or null (or empty) for the whole image.</param>
     /// <param name="random">Random source; required when augmenting, ignored otherwise.</param>
     /// <returns>The geometry to render.</returns>
-    public CropGeometry Plan(int imageWidth, int imageHeight, RectangleF? box, Random? random)
+    public CropGeometry Plan(int imageWidth, int imageHeight, BoundingBox? box, Random? random)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(imageWidth, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(imageHeight, 1);
-        RectangleF frame = box is { Width: > 0, Height: > 0 } b ? b : new RectangleF(0, 0, imageWidth, imageHeight);
+        BoundingBox frame = box is { Width: > 0, Height: > 0 } b ? b : new BoundingBox(0, 0, imageWidth, imageHeight);
 
         float width = frame.Width * (1 + 2 * Options.BoxMargin);
         float height = frame.Height * (1 + 2 * Options.BoxMargin);
         if (Options.KeepAspectRatio) width = height = Math.Max(width, height);
-        float centerX = frame.X + frame.Width / 2, centerY = frame.Y + frame.Height / 2;
+        float centerX = (frame.X1 + frame.X2) / 2, centerY = (frame.Y1 + frame.Y2) / 2;
 
         bool flip = false;
         if (Options.Augmentation is { } augmentation)
@@ -85,13 +86,10 @@ public sealed class ImageTransform
         CropResampler.Render(image, geometry, Options.OutputSize, Options.PaddingColor, planarRgb);
     }
 
-    /// <summary>Maps 8-slot landmarks with <paramref name="geometry"/> into output pixels (see <see cref="CropGeometry.MapLandmarks"/>).</summary>
+    /// <summary>Maps landmarks with <paramref name="geometry"/> into output pixels (see <see cref="CropGeometry.MapLandmarks"/>).</summary>
     /// <param name="geometry">The view (from <see cref="Plan"/>).</param>
-    /// <param name="landmarks">Source landmarks, one per slot.</param>
-    /// <param name="present">Which source slots hold a landmark.</param>
-    /// <param name="mappedLandmarks">Receives the output landmarks.</param>
-    /// <param name="mappedPresent">Receives the output presence.</param>
-    public void MapLandmarks(CropGeometry geometry, ReadOnlySpan<Landmark> landmarks, ReadOnlySpan<bool> present,
-        Span<Landmark> mappedLandmarks, Span<bool> mappedPresent) =>
-        geometry.MapLandmarks(landmarks, present, Options.OutputSize, Options.OutputSize, mappedLandmarks, mappedPresent);
+    /// <param name="landmarks">Source landmarks.</param>
+    /// <returns>The landmarks in output pixels.</returns>
+    public LandmarkSet MapLandmarks(CropGeometry geometry, LandmarkSet landmarks) =>
+        geometry.MapLandmarks(landmarks, Options.OutputSize, Options.OutputSize);
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using FashionNet.Data.Annotations;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -155,7 +156,6 @@ public sealed class SyntheticDataset
         }
 
         var landmarks = new Landmark[LandmarkLayout.SlotCount];
-        var present = new bool[LandmarkLayout.SlotCount];
         foreach (LandmarkSlot slot in slots)
         {
             // Written as integer pixel indices (the list files' format); pixel i covers the continuous [i, i + 1).
@@ -166,13 +166,13 @@ public sealed class SyntheticDataset
                 : scene.Occludes(new Vector2(x + 0.5f, y + 0.5f)) ? LandmarkVisibility.Occluded
                 : LandmarkVisibility.Visible;
             landmarks[(int)slot] = new Landmark(x, y, visibility);
-            present[(int)slot] = true;
         }
 
         string status = item.IsTrain ? "train" : viewIndex % 2 == 0 ? "query" : "gallery";
         string extension = options.ImageFormat == SyntheticImageFormat.Png ? "png" : "jpg";
         string name = $"img/SYNTH/{item.Category.Name}/{item.ItemId}/01_{viewIndex + 1}_{poseName}.{extension}";
-        var view = new SyntheticView(item, viewIndex, name, poseType, variationType, landmarks, present,
+        var view = new SyntheticView(item, viewIndex, name, poseType, variationType,
+            LandmarkSet.FromFileOrder(item.Category.ClothesType, [.. slots.Select(s => landmarks[(int)s])]),
             BoundingBox(GarmentMask(item.Category, scene), size), status);
         return (view, scene);
     }

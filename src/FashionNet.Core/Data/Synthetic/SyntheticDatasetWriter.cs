@@ -156,7 +156,7 @@ public static class SyntheticDatasetWriter
         row.Append(Invariant($"{(int)view.Item.Category.ClothesType}  {view.VariationType}"));
         foreach (LandmarkSlot slot in LandmarkLayout.SlotsOf(view.Item.Category.ClothesType))
         {
-            Landmark landmark = view.Landmarks[(int)slot];
+            Landmark landmark = view.Landmarks[slot];
             row.Append(Invariant($"  {(int)landmark.Visibility} {(int)landmark.X} {(int)landmark.Y}"));
         }
 

@@ -1,3 +1,5 @@
+using FashionNet.Data.Annotations;
+
 namespace FashionNet.Data.Synthetic;
 
 /// <summary>One synthetic garment: its identity and the look shared by all its views.</summary>
@@ -22,10 +24,9 @@ public sealed record SyntheticItem(
 /// <param name="ImageName">Relative image path, as in the list files (<c>img/SYNTH/Tee/id_00000001/01_1_front.jpg</c>).</param>
 /// <param name="PoseType">DeepFashion pose type: 1 frontal, 2 side, 4 full (zoomed out), 5 zoomed in.</param>
 /// <param name="VariationType">DeepFashion landmark variation type: 1 normal, 2 medium pose, 4 medium zoom-in.</param>
-/// <param name="Landmarks">Landmarks in integer pixel coordinates, one per slot (absent slots zero).</param>
-/// <param name="Present">Which slots the clothes type has.</param>
+/// <param name="Landmarks">Landmarks in integer pixel coordinates in the slots of the clothes type.</param>
 /// <param name="Box">Bounding box of the drawn garment: inclusive pixel indices x1, y1, x2, y2.</param>
 /// <param name="InShopStatus">In-shop evaluation status: <c>train</c>, <c>query</c> or <c>gallery</c>.</param>
 public sealed record SyntheticView(
     SyntheticItem Item, int ViewIndex, string ImageName, int PoseType, int VariationType,
-    IReadOnlyList<Landmark> Landmarks, IReadOnlyList<bool> Present, (int X1, int Y1, int X2, int Y2) Box, string InShopStatus);
+    LandmarkSet Landmarks, (int X1, int Y1, int X2, int Y2) Box, string InShopStatus);

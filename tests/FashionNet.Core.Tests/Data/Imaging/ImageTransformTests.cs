@@ -1,4 +1,5 @@
 using FashionNet.Data;
+using FashionNet.Data.Annotations;
 using FashionNet.Data.Imaging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -37,14 +38,11 @@ public sealed class ImageTransformTests
     private static (Landmark Landmark, int Slot) MapOne(CropGeometry geometry, int size, LandmarkSlot slot, Landmark landmark)
     {
         var landmarks = new Landmark[8];
-        var present = new bool[8];
         landmarks[(int)slot] = landmark;
-        present[(int)slot] = true;
-        var mapped = new Landmark[8];
-        var mappedPresent = new bool[8];
-        geometry.MapLandmarks(landmarks, present, size, size, mapped, mappedPresent);
-        int target = Array.IndexOf(mappedPresent, true);
-        return (mapped[target], target);
+        LandmarkSet mapped = geometry.MapLandmarks(new LandmarkSet(landmarks, (byte)(1 << (int)slot)), size, size);
+        Assert.Equal(1, mapped.PresentCount);
+        int target = System.Numerics.BitOperations.TrailingZeroCount(mapped.PresenceMask);
+        return (mapped[(LandmarkSlot)target], target);
     }
 
     private static ImageTransform Transform(int size, AugmentationOptions? augmentation = null, float margin = 0.1f) =>
@@ -95,22 +93,18 @@ public sealed class ImageTransformTests
         Transform(40).Render(image, new CropGeometry(0, 0, 40, 40, Flip: false), original);
         Assert.Equal(original, twice);
 
-        Landmark[] landmarks = Enumerable.Range(0, 8).Select(i => new Landmark(3 * i + 0.25f, 39 - 2 * i, (LandmarkVisibility)(i % 2))).ToArray();
-        bool[] present = [true, true, false, false, true, true, true, true];
-        var m1 = new Landmark[8];
-        var p1 = new bool[8];
-        var m2 = new Landmark[8];
-        var p2 = new bool[8];
-        flip.MapLandmarks(landmarks, present, 40, 40, m1, p1);
-        Assert.Equal(landmarks[0].Y, m1[1].Y);
-        flip.MapLandmarks(m1, p1, 40, 40, m2, p2);
-        Assert.Equal(present, p2);
-        for (int i = 0; i < 8; i++)
+        Landmark[] points = Enumerable.Range(0, 8).Select(i => new Landmark(3 * i + 0.25f, 39 - 2 * i, (LandmarkVisibility)(i % 2))).ToArray();
+        var landmarks = new LandmarkSet(points, 0b1111_0011);
+        LandmarkSet mappedOnce = flip.MapLandmarks(landmarks, 40, 40);
+        Assert.Equal(points[0].Y, mappedOnce[LandmarkSlot.RightCollar].Y);
+        Assert.Equal(40 - 1 - points[0].X, mappedOnce[LandmarkSlot.RightCollar].X, 4);
+        LandmarkSet mappedTwice = flip.MapLandmarks(mappedOnce, 40, 40);
+        Assert.Equal(landmarks.PresenceMask, mappedTwice.PresenceMask);
+        foreach (LandmarkSlot slot in Enum.GetValues<LandmarkSlot>())
         {
-            if (!present[i]) continue;
-            Assert.Equal(landmarks[i].X, m2[i].X, 4);
-            Assert.Equal(landmarks[i].Y, m2[i].Y, 4);
-            Assert.Equal(landmarks[i].Visibility, m2[i].Visibility);
+            Assert.Equal(landmarks[slot].X, mappedTwice[slot].X, 4);
+            Assert.Equal(landmarks[slot].Y, mappedTwice[slot].Y, 4);
+            Assert.Equal(landmarks[slot].Visibility, mappedTwice[slot].Visibility);
         }
     }
 
@@ -125,7 +119,7 @@ public sealed class ImageTransformTests
         {
             int mx = random.Next(30, 70), my = random.Next(30, 50);
             using var image = ImageWithMarker(100, 80, mx, my, radius: 2);
-            CropGeometry geometry = transform.Plan(100, 80, new RectangleF(20, 15, 60, 50), random);
+            CropGeometry geometry = transform.Plan(100, 80, new BoundingBox(20, 15, 80, 65), random);
             flips += geometry.Flip ? 1 : 0;
             transform.Render(image, geometry, pixels);
             var (mapped, slot) = MapOne(geometry, 48, LandmarkSlot.LeftCollar, new Landmark(mx, my, LandmarkVisibility.Visible));
@@ -162,15 +156,13 @@ public sealed class ImageTransformTests
             new(9.6f, 20, LandmarkVisibility.Visible), new(29.4f, 20, LandmarkVisibility.Visible),
             new(29.6f, 20, LandmarkVisibility.Visible), new(15, 15, LandmarkVisibility.Truncated),
         ];
-        var mapped = new Landmark[8];
-        var present = new bool[8];
-        geometry.MapLandmarks(landmarks, Enumerable.Repeat(true, 8).ToArray(), 20, 20, mapped, present);
+        LandmarkSet mapped = geometry.MapLandmarks(new LandmarkSet(landmarks, 0xFF), 20, 20);
         LandmarkVisibility[] expected =
         [
             LandmarkVisibility.Visible, LandmarkVisibility.Occluded, LandmarkVisibility.Truncated, LandmarkVisibility.Truncated,
             LandmarkVisibility.Visible, LandmarkVisibility.Visible, LandmarkVisibility.Truncated, LandmarkVisibility.Truncated,
         ];
-        Assert.Equal(expected, mapped.Select(l => l.Visibility));
+        Assert.Equal(expected, mapped.Slots.ToArray().Select(l => l.Visibility));
     }
 
     [Fact]
@@ -178,7 +170,7 @@ public sealed class ImageTransformTests
     {
         var transform = ImageTransform.Evaluation(64);
         Assert.False(transform.IsRandom);
-        var box = new RectangleF(30, 40, 100, 160);
+        var box = new BoundingBox(30, 40, 130, 200);
         CropGeometry plain = transform.Plan(256, 256, box, random: null);
         Assert.Equal(plain, transform.Plan(256, 256, box, new Random(1)));
         Assert.Equal(plain, transform.Plan(256, 256, box, new Random(2)));
@@ -194,7 +186,7 @@ public sealed class ImageTransformTests
     public void Training_transform_is_reproducible_from_the_seed_and_needs_a_random_source()
     {
         var transform = ImageTransform.Training(64);
-        var box = new RectangleF(30, 40, 100, 160);
+        var box = new BoundingBox(30, 40, 130, 200);
         Assert.Equal(transform.Plan(256, 256, box, new Random(9)), transform.Plan(256, 256, box, new Random(9)));
         Assert.Throws<ArgumentNullException>(() => transform.Plan(256, 256, box, null));
     }

@@ -68,12 +68,12 @@ public sealed class SyntheticDatasetTests : IDisposable
             byte[] mask = set.GarmentMask(view);
             int size = set.Options.ImageSize;
             Assert.Equal(LandmarkLayout.SlotsOf(view.Item.Category.ClothesType).Select(s => (int)s).Order(),
-                Enumerable.Range(0, 8).Where(s => view.Present[s]));
+                Enumerable.Range(0, 8).Where(s => view.Landmarks.IsPresent((LandmarkSlot)s)));
             using Image<Rgb24> image = set.Render(view);
             for (int slot = 0; slot < 8; slot++)
             {
-                if (!view.Present[slot]) continue;
-                Landmark l = view.Landmarks[slot];
+                if (!view.Landmarks.IsPresent((LandmarkSlot)slot)) continue;
+                Landmark l = view.Landmarks[(LandmarkSlot)slot];
                 counts[(int)l.Visibility]++;
                 bool inside = l.X >= 0 && l.Y >= 0 && l.X < size && l.Y < size;
                 Assert.Equal(!inside, l.Visibility == LandmarkVisibility.Truncated);
@@ -95,8 +95,8 @@ public sealed class SyntheticDatasetTests : IDisposable
         SyntheticDataset set = SyntheticDataset.Generate(Small);
         foreach (SyntheticView view in set.Views.Where(v => v.PoseType == 1))
         {
-            var l = view.Landmarks[(int)LandmarkSlot.LeftHem];
-            var r = view.Landmarks[(int)LandmarkSlot.RightHem];
+            var l = view.Landmarks[LandmarkSlot.LeftHem];
+            var r = view.Landmarks[LandmarkSlot.RightHem];
             Assert.True(l.X > r.X);
         }
     }
@@ -123,7 +123,7 @@ public sealed class SyntheticDatasetTests : IDisposable
             Assert.Equal(((int)view.Item.Category.ClothesType).ToString(), tokens[1]);
             for (int k = 0; k < slots.Count; k++)
             {
-                Landmark l = view.Landmarks[(int)slots[k]];
+                Landmark l = view.Landmarks[slots[k]];
                 Assert.Equal([((int)l.Visibility).ToString(), l.X.ToString(), l.Y.ToString()], tokens[(3 + 3 * k)..(6 + 3 * k)]);
             }
         }
