@@ -35,6 +35,19 @@ public readonly record struct CropGeometry(float X, float Y, float Width, float 
         return (u - 0.5f, v - 0.5f);
     }
 
+    /// <summary>Maps an output point (pixel coordinates) back to the source image, the inverse of <see cref="MapPoint"/>.</summary>
+    /// <param name="x">Output x in pixels.</param>
+    /// <param name="y">Output y in pixels.</param>
+    /// <param name="outputWidth">Output width in pixels.</param>
+    /// <param name="outputHeight">Output height in pixels.</param>
+    /// <returns>The source point in pixels.</returns>
+    public (float X, float Y) UnmapPoint(float x, float y, int outputWidth, int outputHeight)
+    {
+        float u = x + 0.5f, v = y + 0.5f;
+        if (Flip) u = outputWidth - u;
+        return (X + u * (Width / outputWidth) - 0.5f, Y + v * (Height / outputHeight) - 0.5f);
+    }
+
     /// <summary>
     /// Maps landmarks into the output: moves every present landmark like its pixels, moves it to the mirrored slot
     /// when flipping (<see cref="LandmarkLayout.Mirror"/>, presence moves with it), and marks it

@@ -49,7 +49,7 @@ public sealed class SyntheticDataset
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var random = new Random(DeriveSeed(options.Seed, 0, 0));
+        var random = new Random(Seeds.Derive(options.Seed, 0));
         List<(int Category, int Primary, int Secondary, GarmentPattern Pattern)> looks = AllLooks();
         random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(looks));
 
@@ -130,7 +130,7 @@ public sealed class SyntheticDataset
 
     private static (SyntheticView View, ViewScene Scene) PlanView(SyntheticDatasetOptions options, SyntheticItem item, int viewIndex)
     {
-        var random = new Random(DeriveSeed(options.Seed, item.Index + 1, viewIndex + 1));
+        var random = new Random(Seeds.Derive(options.Seed, item.Index + 1, viewIndex + 1));
         var (poseName, poseType, variationType) = Poses[viewIndex % Poses.Length];
         int size = options.ImageSize;
         float Uniform(float low, float high) => low + (high - low) * (float)random.NextDouble();
@@ -250,16 +250,5 @@ public sealed class SyntheticDataset
             }
 
         return looks;
-    }
-
-    /// <summary>A seed for one stream, mixed from the user's seed and stream indices (SplitMix64), stable across runs and
-    /// platforms (unlike <see cref="HashCode"/>), so each view's randomness does not depend on generation order.</summary>
-    internal static int DeriveSeed(int seed, int stream, int substream)
-    {
-        ulong z = unchecked((ulong)(uint)seed * 0x9E3779B97F4A7C15UL + (ulong)(uint)stream * 0xBF58476D1CE4E5B9UL + (ulong)(uint)substream * 0x94D049BB133111EBUL);
-        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
-        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
-        z ^= z >> 31;
-        return (int)(z & int.MaxValue);
     }
 }
