@@ -1,0 +1,98 @@
+using System.Collections.ObjectModel;
+
+namespace FashionNet.Data.Annotations;
+
+/// <summary>A category of <c>list_category_cloth.txt</c>.</summary>
+/// <param name="Name">Category name, e.g. <c>Blouse</c>.</param>
+/// <param name="Type">Clothes type the category belongs to (the file's <c>category_type</c>).</param>
+public sealed record CategoryInfo(string Name, ClothesType Type);
+
+/// <summary>An attribute of <c>list_attr_cloth.txt</c>.</summary>
+/// <param name="Name">Attribute name; it may contain spaces (e.g. <c>a-line dress</c>).</param>
+/// <param name="Type">
+/// The file's <c>attribute_type</c>; in Category and Attribute 1 texture, 2 fabric, 3 shape, 4 part, 5 style.
+/// </param>
+public sealed record AttributeInfo(string Name, int Type);
+
+/// <summary>A Consumer-to-shop pair: a consumer photo and a shop image of the same item.</summary>
+/// <param name="ConsumerIndex">Index of the consumer image in <see cref="FashionDataset.Samples"/>.</param>
+/// <param name="ShopIndex">Index of the shop image in <see cref="FashionDataset.Samples"/>.</param>
+/// <param name="ItemIndex">Index of the item in <see cref="FashionDataset.Items"/>.</param>
+/// <param name="Split">Evaluation split of the pair.</param>
+public sealed record ConsumerShopPair(int ConsumerIndex, int ShopIndex, int ItemIndex, EvaluationSplit Split);
+
+/// <summary>A DeepFashion benchmark as read by <see cref="DeepFashionReader"/>: one <see cref="FashionSample"/> per image plus the name tables.</summary>
+public sealed class FashionDataset
+{
+    private readonly Dictionary<string, int> _sampleIndex;
+
+    internal FashionDataset(
+        DeepFashionFormat format,
+        string root,
+        IReadOnlyList<FashionSample> samples,
+        IReadOnlyList<string> items,
+        IReadOnlyList<CategoryInfo> categories,
+        IReadOnlyList<AttributeInfo> attributes,
+        IReadOnlyList<ConsumerShopPair> pairs,
+        ParseReport report)
+    {
+        Format = format;
+        Root = root;
+        Samples = samples;
+        Items = items;
+        Categories = categories;
+        Attributes = attributes;
+        Pairs = pairs;
+        Report = report;
+        _sampleIndex = new Dictionary<string, int>(samples.Count, StringComparer.Ordinal);
+        for (int i = 0; i < samples.Count; i++) _sampleIndex.Add(samples[i].ImagePath, i);
+    }
+
+    /// <summary>Which benchmark's files were read.</summary>
+    public DeepFashionFormat Format { get; }
+
+    /// <summary>Full path of the dataset root; image paths are relative to it.</summary>
+    public string Root { get; }
+
+    /// <summary>One sample per image, in the order of the file that declares the images.</summary>
+    public IReadOnlyList<FashionSample> Samples { get; }
+
+    /// <summary>Item ids; <see cref="FashionSample.ItemIndex"/> indexes this list. Empty for benchmarks without items.</summary>
+    public IReadOnlyList<string> Items { get; }
+
+    /// <summary>Categories from <c>list_category_cloth.txt</c>, indexed by <see cref="FashionSample.CategoryIndex"/>; empty when absent.</summary>
+    public IReadOnlyList<CategoryInfo> Categories { get; }
+
+    /// <summary>Attributes from <c>list_attr_cloth.txt</c>, in label order; empty when absent.</summary>
+    public IReadOnlyList<AttributeInfo> Attributes { get; }
+
+    /// <summary>Consumer-to-shop pairs; empty for the other benchmarks.</summary>
+    public IReadOnlyList<ConsumerShopPair> Pairs { get; }
+
+    /// <summary>Problems that lenient reading skipped; empty after a strict read.</summary>
+    public ParseReport Report { get; }
+
+    /// <summary>Full path of a sample's image file.</summary>
+    public string ImageFullPath(FashionSample sample) => Path.Combine(Root, sample.ImagePath);
+
+    /// <summary>The sample of an image path (relative, as in the list files), if there is one.</summary>
+    public bool TryGetSample(string imagePath, out FashionSample sample)
+    {
+        if (_sampleIndex.TryGetValue(imagePath, out int index))
+        {
+            sample = Samples[index];
+            return true;
+        }
+        sample = null!;
+        return false;
+    }
+
+    /// <summary>Indices into <see cref="Samples"/> of the images of one split, in order.</summary>
+    public IReadOnlyList<int> IndicesOf(EvaluationSplit split)
+    {
+        var indices = new List<int>();
+        for (int i = 0; i < Samples.Count; i++)
+            if (Samples[i].Split == split) indices.Add(i);
+        return new ReadOnlyCollection<int>(indices);
+    }
+}

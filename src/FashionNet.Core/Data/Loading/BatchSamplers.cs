@@ -1,0 +1,108 @@
+namespace FashionNet.Data.Loading;
+
+/// <summary>Decides which samples form each batch of an epoch. Implementations are deterministic for a given epoch.</summary>
+public interface IBatchSampler
+{
+    /// <summary>The batches of one epoch, each a list of sample indices (into the dataset's samples).</summary>
+    /// <param name="epoch">0-based epoch number; samplers that shuffle derive their order from it and their seed.</param>
+    /// <returns>The batches, in delivery order.</returns>
+    IReadOnlyList<int[]> Batches(int epoch);
+}
+
+/// <summary>Every sample once, in the given order, in batches of a fixed size (the last one may be smaller): for evaluation.</summary>
+public sealed class SequentialBatchSampler : IBatchSampler
+{
+    private readonly int[] _indices;
+    private readonly int _batchSize;
+
+    /// <summary>Creates the sampler.</summary>
+    /// <param name="indices">Sample indices, in delivery order.</param>
+    /// <param name="batchSize">Samples per batch; positive.</param>
+    public SequentialBatchSampler(IReadOnlyList<int> indices, int batchSize)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        _indices = [.. indices];
+        _batchSize = batchSize;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<int[]> Batches(int epoch) => _indices.Chunk(_batchSize).ToArray();
+}
+
+/// <summary>
+/// P x K batches for metric learning: each batch holds P distinct items with K images each, so every anchor has
+/// positives (same item) and negatives (other items). Each epoch shuffles the items and visits each eligible item
+/// at most once; the leftover items that do not fill a last batch of P wait for the next epoch's shuffle.
+/// </summary>
+/// <remarks>
+/// Items with a single image cannot give a positive pair and are skipped. An item with fewer than K images (but at
+/// least 2) contributes all of them, topped up to K by drawing its images again with replacement; with augmentation
+/// the repeats are different views. An item with K or more images contributes K drawn without replacement.
+/// </remarks>
+public sealed class PKBatchSampler : IBatchSampler
+{
+    private readonly int[][] _itemSamples;
+    private readonly int _seed;
+
+    /// <summary>Creates the sampler.</summary>
+    /// <param name="indices">Candidate sample indices (e.g. the training split).</param>
+    /// <param name="itemOf">Item index of a sample index.</param>
+    /// <param name="itemsPerBatch">P, distinct items per batch (at least 2).</param>
+    /// <param name="samplesPerItem">K, images per item (at least 2).</param>
+    /// <param name="seed">Seed of the shuffles.</param>
+    /// <exception cref="ArgumentException">Fewer than P items have two or more images.</exception>
+    public PKBatchSampler(IReadOnlyList<int> indices, Func<int, int> itemOf, int itemsPerBatch, int samplesPerItem, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        ArgumentNullException.ThrowIfNull(itemOf);
+        ArgumentOutOfRangeException.ThrowIfLessThan(itemsPerBatch, 2);
+        ArgumentOutOfRangeException.ThrowIfLessThan(samplesPerItem, 2);
+        ItemsPerBatch = itemsPerBatch;
+        SamplesPerItem = samplesPerItem;
+        _seed = seed;
+        _itemSamples = indices.GroupBy(itemOf).Where(g => g.Count() >= 2).OrderBy(g => g.Key).Select(g => g.ToArray()).ToArray();
+        SkippedItems = indices.GroupBy(itemOf).Count(g => g.Count() < 2);
+        if (_itemSamples.Length < itemsPerBatch)
+            throw new ArgumentException($"P x K sampling needs at least P = {itemsPerBatch} items with two or more images; found {_itemSamples.Length}.");
+    }
+
+    /// <summary>P: distinct items per batch.</summary>
+    public int ItemsPerBatch { get; }
+
+    /// <summary>K: images per item.</summary>
+    public int SamplesPerItem { get; }
+
+    /// <summary>Items with two or more images, which the batches draw from.</summary>
+    public int EligibleItems => _itemSamples.Length;
+
+    /// <summary>Items skipped because they have a single image.</summary>
+    public int SkippedItems { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<int[]> Batches(int epoch)
+    {
+        var random = new Random(Seeds.Derive(_seed, epoch));
+        int[] order = [.. Enumerable.Range(0, _itemSamples.Length)];
+        random.Shuffle(order);
+        var batches = new int[order.Length / ItemsPerBatch][];
+        for (int b = 0; b < batches.Length; b++)
+        {
+            var batch = new int[ItemsPerBatch * SamplesPerItem];
+            for (int p = 0; p < ItemsPerBatch; p++)
+                Draw(_itemSamples[order[b * ItemsPerBatch + p]], batch.AsSpan(p * SamplesPerItem, SamplesPerItem), random);
+            batches[b] = batch;
+        }
+
+        return batches;
+    }
+
+    private static void Draw(int[] samples, Span<int> destination, Random random)
+    {
+        int[] shuffled = (int[])samples.Clone();
+        random.Shuffle(shuffled);
+        int distinct = Math.Min(shuffled.Length, destination.Length);
+        shuffled.AsSpan(0, distinct).CopyTo(destination);
+        for (int i = distinct; i < destination.Length; i++) destination[i] = samples[random.Next(samples.Length)];
+    }
+}

@@ -1,0 +1,23 @@
+namespace FashionNet.Data.Loading;
+
+/// <summary>Parallelism, buffering and seed of a <see cref="FashionDataLoader"/>.</summary>
+public sealed record DataLoaderOptions
+{
+    /// <summary>Batches decoded and augmented at the same time, each on its own thread-pool worker (default: the
+    /// number of cores). The result does not depend on it.</summary>
+    public int Workers { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Most finished batches waiting for the consumer (default 4): bounds memory when the trainer is slower.</summary>
+    public int Prefetch { get; init; } = 4;
+
+    /// <summary>Seed of the augmentation; each sample's random stream derives from it, the epoch and its batch position.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Checks the options, naming the bad one.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(Workers, 1, nameof(Workers));
+        ArgumentOutOfRangeException.ThrowIfLessThan(Prefetch, 1, nameof(Prefetch));
+    }
+}

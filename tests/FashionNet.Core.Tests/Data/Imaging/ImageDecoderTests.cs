@@ -1,0 +1,127 @@
+using FashionNet.Data.Imaging;
+using FashionNet.Tests.TestSupport;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace FashionNet.Tests.Data.Imaging;
+
+public sealed class ImageDecoderTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("fashionnet-decode-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string WriteJpeg(int width, int height, string name = "ok.jpg")
+    {
+        using var image = new Image<Rgb24>(width, height, new Rgb24(200, 30, 60));
+        string path = Path.Combine(_dir, name);
+        image.SaveAsJpeg(path);
+        return path;
+    }
+
+    private string Write(string name, byte[] bytes)
+    {
+        string path = Path.Combine(_dir, name);
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    [Fact]
+    public void Decodes_a_valid_jpeg_to_rgb()
+    {
+        using var image = new ImageDecoder().Decode(WriteJpeg(40, 30));
+        Assert.Equal(40, image.Width);
+        Assert.Equal(30, image.Height);
+        Rgb24 pixel = image[20, 15];
+        Assert.InRange(pixel.R, 190, 210);
+        Assert.InRange(pixel.G, 20, 40);
+    }
+
+    [Fact]
+    public void Rejects_an_image_over_the_pixel_budget_from_its_header()
+    {
+        string path = WriteJpeg(100, 100);
+        var error = Assert.Throws<ImageDecodeException>(() => new ImageDecoder(new ImageDecoderOptions { MaxPixels = 9_999 }).Decode(path));
+        Assert.Equal(path, error.FilePath);
+        Assert.Contains("100x100", error.Message);
+        Assert.Contains("budget", error.Message);
+    }
+
+    [Fact]
+    public void Rejects_a_huge_declared_size_without_allocating_it()
+    {
+        // A valid PNG header that declares 60000 x 60000 pixels (10.8 GB as RGB), followed by no data.
+        byte[] png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52,
+            0, 0, 0xEA, 0x60, 0, 0, 0xEA, 0x60, 8, 2, 0, 0, 0, 0, 0, 0, 0];
+        string path = Write("bomb.png", png);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var error = Assert.Throws<ImageDecodeException>(() => new ImageDecoder().Decode(path));
+        Assert.Contains(path, error.Message);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 50_000_000);
+    }
+
+    [Fact]
+    public void Rejects_empty_missing_and_non_image_files_naming_them()
+    {
+        var decoder = new ImageDecoder();
+        string empty = Write("empty.jpg", []);
+        string text = Write("notes.jpg", "image_name item_id\n"u8.ToArray());
+        string missing = Path.Combine(_dir, "missing.jpg");
+        Assert.Contains("empty", Assert.Throws<ImageDecodeException>(() => decoder.Decode(empty)).Message);
+        Assert.Contains("not a recognised image format", Assert.Throws<ImageDecodeException>(() => decoder.Decode(text)).Message);
+        Assert.Contains("does not exist", Assert.Throws<ImageDecodeException>(() => decoder.Decode(missing)).Message);
+        Assert.Equal(missing, Assert.Throws<ImageDecodeException>(() => decoder.Decode(missing)).FilePath);
+    }
+
+    [Fact]
+    public void Rejects_truncated_and_corrupted_jpegs()
+    {
+        var decoder = new ImageDecoder();
+        byte[] good = File.ReadAllBytes(WriteJpeg(64, 64));
+        foreach (int keep in new[] { 2, 20, good.Length / 2, good.Length - 2 })
+        {
+            string path = Write($"cut{keep}.jpg", good[..keep]);
+            var error = Assert.Throws<ImageDecodeException>(() => decoder.Decode(path));
+            Assert.Equal(path, error.FilePath);
+        }
+
+        // Scrambled header segments: must fail cleanly (or decode), never crash or hang.
+        var random = new Random(7);
+        for (int trial = 0; trial < 20; trial++)
+        {
+            byte[] bytes = (byte[])good.Clone();
+            for (int i = 0; i < 8; i++) bytes[random.Next(2, Math.Min(bytes.Length, 600))] = (byte)random.Next(256);
+            string path = Write($"noise{trial}.jpg", bytes);
+            try
+            {
+                using var image = decoder.Decode(path);
+                Assert.True(image.Width * image.Height <= decoder.Options.MaxPixels);
+            }
+            catch (ImageDecodeException error)
+            {
+                Assert.Equal(path, error.FilePath);
+            }
+        }
+    }
+
+    [Fact]
+    public void Rejects_a_file_over_the_byte_limit()
+    {
+        string path = WriteJpeg(64, 64);
+        var error = Assert.Throws<ImageDecodeException>(() => new ImageDecoder(new ImageDecoderOptions { MaxFileBytes = 100 }).Decode(path));
+        Assert.Contains("exceed the limit", error.Message);
+    }
+
+    [SkippableFact]
+    public void Decodes_real_deepfashion_jpegs()
+    {
+        string root = SharedData.Require(SharedData.InShopSample);
+        var decoder = new ImageDecoder();
+        foreach (string path in Directory.EnumerateFiles(Path.Combine(root, "img"), "*.jpg", SearchOption.AllDirectories).Order().Take(8))
+        {
+            using var image = decoder.Decode(path);
+            Assert.Equal(256, image.Width);
+            Assert.Equal(256, image.Height);
+        }
+    }
+}

@@ -1,0 +1,198 @@
+using FashionNet.Data;
+using FashionNet.Data.Annotations;
+using FashionNet.Data.Imaging;
+using FashionNet.Data.Loading;
+using FashionNet.Tests.TestSupport;
+using TorchSharp;
+
+namespace FashionNet.Tests.Data.Loading;
+
+public sealed class FashionDataLoaderTests(SyntheticFixture fixture) : IClassFixture<SyntheticFixture>
+{
+    private const int Size = 32;
+
+    private FashionDataset InShop => DeepFashionReader.Read(fixture.Layout.InShop, DeepFashionFormat.InShop);
+
+    private static FashionDataLoader EvaluationLoader(FashionDataset dataset, int batchSize, int workers, int prefetch = 2) =>
+        new(dataset, new SequentialBatchSampler(Enumerable.Range(0, dataset.Samples.Count).ToArray(), batchSize), ImageTransform.Evaluation(Size),
+            ChannelNormalizer.ImageNet, new DataLoaderOptions { Workers = workers, Prefetch = prefetch });
+
+    private static float[] Floats(torch.Tensor t) => t.data<float>().ToArray();
+
+    private static List<(int[] Samples, float[] Images, float[] Landmarks, long[] Visibility)> Collect(IEnumerable<FashionBatch> batches)
+    {
+        var collected = new List<(int[], float[], float[], long[])>();
+        foreach (FashionBatch batch in batches)
+            using (batch)
+                collected.Add(([.. batch.SampleIndices], Floats(batch.Images), Floats(batch.Landmarks), batch.Visibility.data<long>().ToArray()));
+        return collected;
+    }
+
+    [Fact]
+    public void Batch_tensors_have_the_documented_shapes_types_and_values()
+    {
+        FashionDataset dataset = InShop;
+        var transform = ImageTransform.Evaluation(Size);
+        var loader = new FashionDataLoader(dataset, new SequentialBatchSampler([0, 1, 2, 3, 4], 5), transform, normalizer: null);
+        using FashionBatch batch = loader.LoadBatch([4, 1, 7], epoch: 0, batchIndex: 0);
+
+        Assert.Equal(new long[] { 3, 3, Size, Size }, batch.Images.shape);
+        Assert.Equal(torch.ScalarType.Float32, batch.Images.dtype);
+        Assert.Equal(new long[] { 3, 8, 2 }, batch.Landmarks.shape);
+        Assert.Equal(torch.ScalarType.Float32, batch.Landmarks.dtype);
+        Assert.Equal(new long[] { 3, 8 }, batch.Visibility.shape);
+        Assert.Equal(torch.ScalarType.Int64, batch.Visibility.dtype);
+        Assert.Equal(torch.ScalarType.Bool, batch.Presence.dtype);
+        Assert.Equal(new long[] { 3 }, batch.ItemIndices.shape);
+        Assert.Equal(torch.ScalarType.Int64, batch.ItemIndices.dtype);
+        Assert.Equal(new long[] { 3, dataset.Attributes.Count }, batch.Attributes.shape);
+        Assert.Equal(new long[] { 3, dataset.Attributes.Count }, batch.AttributeMask.shape);
+
+        float[] images = Floats(batch.Images), landmarks = Floats(batch.Landmarks);
+        long[] visibility = batch.Visibility.data<long>().ToArray(), items = batch.ItemIndices.data<long>().ToArray(), categories = batch.Categories.data<long>().ToArray();
+        bool[] presence = batch.Presence.data<bool>().ToArray();
+        float[] attributes = Floats(batch.Attributes), mask = Floats(batch.AttributeMask);
+        int a = dataset.Attributes.Count;
+        int[] indices = [4, 1, 7];
+        for (int i = 0; i < 3; i++)
+        {
+            FashionSample sample = dataset.Samples[indices[i]];
+            using var image = new ImageDecoder().Decode(dataset.ImageFullPath(sample));
+            CropGeometry geometry = transform.Plan(image.Width, image.Height, sample.BoundingBox, null);
+            Assert.Equal(geometry, batch.Geometries[i]);
+            var expectedPixels = new float[3 * Size * Size];
+            transform.Render(image, geometry, expectedPixels);
+            Assert.Equal(expectedPixels, images.AsSpan(i * 3 * Size * Size, 3 * Size * Size).ToArray());
+
+            LandmarkSet expected = transform.MapLandmarks(geometry, sample.Landmarks!);
+            for (int slot = 0; slot < 8; slot++)
+            {
+                Landmark l = expected[(LandmarkSlot)slot];
+                Assert.Equal(l.X, landmarks[(i * 8 + slot) * 2]);
+                Assert.Equal(l.Y, landmarks[(i * 8 + slot) * 2 + 1]);
+                Assert.Equal((long)l.Visibility, visibility[i * 8 + slot]);
+                Assert.Equal(expected.IsPresent((LandmarkSlot)slot), presence[i * 8 + slot]);
+            }
+
+            Assert.Equal(sample.ItemIndex, (int)items[i]);
+            Assert.Equal(-1, categories[i]);
+            AttributeLabels labels = sample.Attributes!.Value;
+            for (int k = 0; k < a; k++)
+            {
+                Assert.Equal(labels[k] == AttributeValue.Positive ? 1f : 0f, attributes[i * a + k]);
+                Assert.Equal(labels.IsKnown(k) ? 1f : 0f, mask[i * a + k]);
+            }
+        }
+    }
+
+    [Fact]
+    public void Category_labels_become_zero_based_classes()
+    {
+        FashionDataset dataset = DeepFashionReader.Read(fixture.Layout.CategoryAndAttribute, DeepFashionFormat.CategoryAttribute);
+        var loader = new FashionDataLoader(dataset, new SequentialBatchSampler([0], 1), ImageTransform.Evaluation(Size), null);
+        using FashionBatch batch = loader.LoadBatch([0, 5], 0, 0);
+        Assert.Equal(new long[] { dataset.Samples[0].CategoryLabel!.Value - 1, dataset.Samples[5].CategoryLabel!.Value - 1 }, batch.Categories.data<long>().ToArray());
+    }
+
+    [Fact]
+    public void Evaluation_epoch_delivers_every_sample_once_in_order_whatever_the_workers()
+    {
+        FashionDataset dataset = InShop;
+        var one = Collect(EvaluationLoader(dataset, batchSize: 5, workers: 1, prefetch: 1).ReadEpoch(0));
+        var three = Collect(EvaluationLoader(dataset, batchSize: 5, workers: 3, prefetch: 4).ReadEpoch(0));
+        Assert.Equal(Enumerable.Range(0, dataset.Samples.Count), one.SelectMany(b => b.Samples));
+        Assert.Equal(one.Count, three.Count);
+        for (int b = 0; b < one.Count; b++)
+        {
+            Assert.Equal(one[b].Samples, three[b].Samples);
+            Assert.Equal(one[b].Images, three[b].Images);
+            Assert.Equal(one[b].Landmarks, three[b].Landmarks);
+        }
+    }
+
+    [Fact]
+    public async Task Training_epochs_are_reproducible_across_worker_counts_and_differ_between_epochs()
+    {
+        FashionDataset dataset = InShop;
+        int[] train = [.. dataset.IndicesOf(EvaluationSplit.Train)];
+        FashionDataLoader Loader(int workers) => new(dataset, new PKBatchSampler(train, s => dataset.Samples[s].ItemIndex!.Value, 2, 2, seed: 7),
+            ImageTransform.Training(Size), ChannelNormalizer.ImageNet, new DataLoaderOptions { Workers = workers, Seed = 9 });
+
+        var serial = Collect(Loader(1).ReadEpoch(1));
+        var parallel = new List<(int[] Samples, float[] Images, float[] Landmarks, long[] Visibility)>();
+        await foreach (FashionBatch batch in Loader(4).ReadEpochAsync(1))
+            using (batch)
+                parallel.Add(([.. batch.SampleIndices], Floats(batch.Images), Floats(batch.Landmarks), batch.Visibility.data<long>().ToArray()));
+        Assert.Equal(3, serial.Count);
+        Assert.Equal(serial.Select(b => b.Images), parallel.Select(b => b.Images));
+        Assert.Equal(serial.Select(b => b.Landmarks), parallel.Select(b => b.Landmarks));
+        Assert.Equal(serial.Select(b => b.Visibility), parallel.Select(b => b.Visibility));
+        Assert.NotEqual(serial.Select(b => b.Images), Collect(Loader(1).ReadEpoch(2)).Select(b => b.Images));
+    }
+
+    [Fact]
+    public void Leaving_an_epoch_early_or_cancelling_it_stops_cleanly()
+    {
+        FashionDataset dataset = InShop;
+        foreach (FashionBatch batch in EvaluationLoader(dataset, 2, workers: 2).ReadEpoch(0))
+        {
+            batch.Dispose();
+            break;
+        }
+
+        using var cancel = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+        {
+            foreach (FashionBatch batch in EvaluationLoader(dataset, 2, workers: 2).ReadEpoch(0, cancel.Token))
+            {
+                batch.Dispose();
+                cancel.Cancel();
+            }
+        });
+    }
+
+    [Fact]
+    public void A_corrupt_image_fails_its_batch_with_the_file_name()
+    {
+        string copy = Path.Combine(fixture.Directory, "corrupt-copy");
+        CopyDirectory(fixture.Layout.InShop, copy);
+        FashionDataset dataset = DeepFashionReader.Read(copy, DeepFashionFormat.InShop);
+        string victim = dataset.ImageFullPath(dataset.Samples[7]);
+        File.WriteAllBytes(victim, File.ReadAllBytes(victim)[..100]);
+        var error = Assert.Throws<ImageDecodeException>(() => Collect(EvaluationLoader(dataset, 4, workers: 2).ReadEpoch(0)));
+        Assert.Equal(victim, error.FilePath);
+    }
+
+    [Fact]
+    public void Unmapping_a_mapped_point_returns_it()
+    {
+        var geometry = new CropGeometry(-3.5f, 10.25f, 80, 60, Flip: true);
+        (float x, float y) = geometry.MapPoint(17.5f, 42, 32, 24);
+        (float bx, float by) = geometry.UnmapPoint(x, y, 32, 24);
+        Assert.Equal(17.5f, bx, 3);
+        Assert.Equal(42f, by, 3);
+    }
+
+    [SkippableFact]
+    public void Loads_the_real_in_shop_sample()
+    {
+        string root = SharedData.Require(SharedData.InShopSample);
+        FashionDataset dataset = DeepFashionReader.Read(root, DeepFashionFormat.InShop, new ReaderOptions { CheckImageFiles = false });
+        var loader = new FashionDataLoader(dataset, new SequentialBatchSampler(Enumerable.Range(0, 8).ToArray(), 4),
+            ImageTransform.Evaluation(64), ChannelNormalizer.ImageNet, new DataLoaderOptions { Workers = 2 });
+        var batches = Collect(loader.ReadEpoch(0));
+        Assert.Equal(2, batches.Count);
+        Assert.All(batches, b => Assert.All(b.Visibility, v => Assert.Equal((long)LandmarkVisibility.Truncated, v)));
+        Assert.All(batches, b => Assert.InRange(b.Images.Average(), -2.5, 2.5));
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (string file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+}
