@@ -19,7 +19,9 @@ public sealed record TrainingProgress(int Stage, int Epoch, long GlobalStep, dou
 /// <param name="ConfigJson">The training configuration of the run, as JSON.</param>
 /// <param name="Progress">Where the run stands.</param>
 /// <param name="SavedAtUtc">When the checkpoint was written.</param>
-public sealed record CheckpointMetadata(string ModelFingerprint, string ConfigJson, TrainingProgress Progress, DateTimeOffset SavedAtUtc);
+/// <param name="Metrics">Validation metrics of these weights, when they were validated.</param>
+public sealed record CheckpointMetadata(
+    string ModelFingerprint, string ConfigJson, TrainingProgress Progress, DateTimeOffset SavedAtUtc, IReadOnlyDictionary<string, double>? Metrics = null);
 
 /// <summary>A checkpoint file that cannot be used: foreign, truncated, corrupt, or for another model.</summary>
 public sealed class CheckpointFormatException : IOException

@@ -35,8 +35,8 @@ public sealed record OptimizerOptions
     /// <summary>Base learning rate.</summary>
     public double LearningRate { get; init; } = 3e-4;
 
-    /// <summary>Learning-rate multiplier for the pretrained trunk (fine-tuning usually wants it lower).</summary>
-    public double TrunkLearningRateFactor { get; init; } = 0.1;
+    /// <summary>Learning-rate multiplier for the (pretrained) backbone; the new branches and heads use the base rate.</summary>
+    public double BackboneLearningRateFactor { get; init; } = 0.1;
 
     /// <summary>Momentum (SGD only).</summary>
     public double Momentum { get; init; } = 0.9;
@@ -180,7 +180,7 @@ public sealed record TrainingOptions
         Require(ItemsPerBatch >= 2, "itemsPerBatch", "must be at least 2 (triplets need two items)");
         Require(ImagesPerItem >= 2, "imagesPerItem", "must be at least 2 (triplets need a positive)");
         Require(Optimizer.LearningRate > 0 && double.IsFinite(Optimizer.LearningRate), "optimizer.learningRate", "must be a positive number");
-        Require(Optimizer.TrunkLearningRateFactor >= 0, "optimizer.trunkLearningRateFactor", "must not be negative");
+        Require(Optimizer.BackboneLearningRateFactor >= 0, "optimizer.backboneLearningRateFactor", "must not be negative");
         Require(Optimizer.Momentum is >= 0 and < 1, "optimizer.momentum", "must be in [0, 1)");
         Require(Optimizer.WeightDecay >= 0, "optimizer.weightDecay", "must not be negative");
         Require(Optimizer.GradientClipNorm >= 0, "optimizer.gradientClipNorm", "must not be negative (0 disables clipping)");

@@ -11,7 +11,7 @@ namespace FashionNet.Data.Loading;
 public sealed class FashionBatch : IDisposable
 {
     internal FashionBatch(Tensor images, Tensor landmarks, Tensor visibility, Tensor presence, Tensor categories, Tensor attributes,
-        Tensor attributeMask, Tensor itemIndices, int[] sampleIndices, CropGeometry[] geometries)
+        Tensor attributeMask, Tensor itemIndices, int[] sampleIndices, CropGeometry[] geometries, ImageSize[] sourceSizes)
     {
         Images = images;
         Landmarks = landmarks;
@@ -23,6 +23,7 @@ public sealed class FashionBatch : IDisposable
         ItemIndices = itemIndices;
         SampleIndices = sampleIndices;
         Geometries = geometries;
+        SourceSizes = sourceSizes;
     }
 
     /// <summary>Number of samples N.</summary>
@@ -57,6 +58,9 @@ public sealed class FashionBatch : IDisposable
 
     /// <summary>The crop of each sample, to map predictions back to source-image pixels (<see cref="CropGeometry.UnmapPoint"/>).</summary>
     public IReadOnlyList<CropGeometry> Geometries { get; }
+
+    /// <summary>Width and height of each source image, the frame landmark errors are normalized by.</summary>
+    public IReadOnlyList<ImageSize> SourceSizes { get; }
 
     /// <inheritdoc />
     public void Dispose()

@@ -98,6 +98,7 @@ public sealed class FashionDataLoader
         var attributeTargets = new float[n * attributes];
         var attributeMask = new float[n * attributes];
         var geometries = new CropGeometry[n];
+        var sourceSizes = new ImageSize[n];
 
         for (int i = 0; i < n; i++)
         {
@@ -108,6 +109,7 @@ public sealed class FashionDataLoader
             {
                 Random? random = _transform.IsRandom ? new Random(Seeds.Derive(Options.Seed, epoch, batchIndex, i)) : null;
                 geometries[i] = _transform.Plan(image.Width, image.Height, sample.BoundingBox, random);
+                sourceSizes[i] = new ImageSize(image.Width, image.Height);
                 _transform.Render(image, geometries[i], pixels);
             }
 
@@ -135,7 +137,8 @@ public sealed class FashionDataLoader
             tensor(attributeMask, [n, attributes]),
             tensor(items, [n]),
             [.. sampleIndices],
-            geometries);
+            geometries,
+            sourceSizes);
     }
 
     private static void WriteLandmarks(LandmarkSet? landmarks, Span<float> xy, Span<long> visibility, Span<bool> presence)

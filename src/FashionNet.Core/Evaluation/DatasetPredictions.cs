@@ -1,0 +1,116 @@
+using FashionNet.Data.Imaging;
+using FashionNet.Data.Loading;
+using FashionNet.Model;
+using static TorchSharp.torch;
+
+namespace FashionNet.Evaluation;
+
+/// <summary>
+/// A FashionNet model's outputs for a list of dataset samples, in the loader's sample order, with landmarks mapped back
+/// into each source image so they compare directly with the annotations.
+/// </summary>
+public sealed class DatasetPredictions : IDisposable
+{
+    private DatasetPredictions(int[] sampleIndices, Tensor embeddings, float[] landmarks, ImageSize[] sourceSizes, Tensor categoryLogits, Tensor attributeLogits)
+    {
+        SampleIndices = sampleIndices;
+        Embeddings = embeddings;
+        SourceLandmarks = landmarks;
+        SourceSizes = sourceSizes;
+        CategoryLogits = categoryLogits;
+        AttributeLogits = attributeLogits;
+    }
+
+    /// <summary>Dataset index of each row.</summary>
+    public IReadOnlyList<int> SampleIndices { get; }
+
+    /// <summary>L2-normalized embeddings, float32 <c>[M, D]</c> on the CPU.</summary>
+    public Tensor Embeddings { get; }
+
+    /// <summary>Predicted landmarks in source-image pixels, <c>x0, y0, .., x7, y7</c> per row.</summary>
+    public float[] SourceLandmarks { get; }
+
+    /// <summary>Size of each row's source image.</summary>
+    public IReadOnlyList<ImageSize> SourceSizes { get; }
+
+    /// <summary>Category logits <c>[M, categories]</c> on the CPU.</summary>
+    public Tensor CategoryLogits { get; }
+
+    /// <summary>Attribute logits <c>[M, attributes]</c> on the CPU.</summary>
+    public Tensor AttributeLogits { get; }
+
+    /// <summary>
+    /// Runs <paramref name="model"/> in evaluation mode over every batch of <paramref name="loader"/> (which should use a
+    /// sequential sampler and the deterministic evaluation transform), one dispose scope per batch.
+    /// </summary>
+    /// <param name="model">The model.</param>
+    /// <param name="loader">The samples to predict.</param>
+    /// <param name="cancellationToken">Stops between batches.</param>
+    public static DatasetPredictions Predict(FashionNetModel model, FashionDataLoader loader, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(loader);
+        bool wasTraining = model.training;
+        model.eval();
+        var indices = new List<int>();
+        var landmarks = new List<float>();
+        var sizes = new List<ImageSize>();
+        var embeddings = new List<Tensor>();
+        var categories = new List<Tensor>();
+        var attributes = new List<Tensor>();
+        try
+        {
+            using var noGrad = no_grad();
+            foreach (var batch in loader.ReadEpoch(0, cancellationToken))
+            {
+                using (batch)
+                using (var scope = NewDisposeScope())
+                {
+                    using var output = model.call(batch.Images, null, null);
+                    embeddings.Add(output.Embedding.cpu().MoveToOuterDisposeScope());
+                    categories.Add(output.CategoryLogits.cpu().MoveToOuterDisposeScope());
+                    attributes.Add(output.AttributeLogits.cpu().MoveToOuterDisposeScope());
+                    AddSourceLandmarks(output.Landmarks.cpu().data<float>().ToArray(), batch, landmarks);
+                    indices.AddRange(batch.SampleIndices);
+                    sizes.AddRange(batch.SourceSizes);
+                }
+            }
+            return new DatasetPredictions([.. indices], Concatenate(embeddings), [.. landmarks], [.. sizes], Concatenate(categories), Concatenate(attributes));
+        }
+        finally
+        {
+            foreach (var t in embeddings.Concat(categories).Concat(attributes)) t.Dispose();
+            model.train(wasTraining);
+        }
+    }
+
+    private static Tensor Concatenate(List<Tensor> parts) => parts.Count == 0 ? zeros(0, 0) : cat(parts, 0);
+
+    /// <summary>Normalized network-input positions -> input pixels -> source pixels through each sample's crop.</summary>
+    private static void AddSourceLandmarks(float[] normalized, FashionBatch batch, List<float> into)
+    {
+        int height = (int)batch.Images.shape[2], width = (int)batch.Images.shape[3];
+        int slots = normalized.Length / (2 * batch.Count);
+        for (int i = 0; i < batch.Count; i++)
+        {
+            var geometry = batch.Geometries[i];
+            if (geometry.Flip)
+                throw new InvalidOperationException("Predictions need the deterministic evaluation transform; this loader flips images.");
+            for (int slot = 0; slot < slots; slot++)
+            {
+                int at = 2 * (i * slots + slot);
+                var (x, y) = geometry.UnmapPoint(normalized[at] * width, normalized[at + 1] * height, width, height);
+                into.Add(x);
+                into.Add(y);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        Embeddings.Dispose();
+        CategoryLogits.Dispose();
+        AttributeLogits.Dispose();
+    }
+}

@@ -1,0 +1,252 @@
+using System.Diagnostics;
+using FashionNet.Data.Loading;
+using FashionNet.Model;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace FashionNet.Training;
+
+/// <summary>Computes validation metrics of a model between epochs; the trainer keeps the best model by one of them.</summary>
+public interface IModelValidator
+{
+    /// <summary>The metric (a key of <see cref="Validate"/>'s result, higher is better) that selects the best model.</summary>
+    string SelectionMetric { get; }
+
+    /// <summary>Evaluates the model (the trainer has put it in evaluation mode) and returns named metrics.</summary>
+    IReadOnlyDictionary<string, double> Validate(FashionNetModel model, CancellationToken cancellationToken);
+}
+
+/// <summary>Where a run writes its files, and how it reports progress.</summary>
+public sealed record TrainingRunOptions
+{
+    /// <summary>The run folder: <c>config.json</c>, <c>metrics.jsonl</c>, <c>last.ckpt</c>, <c>best-stage1.ckpt</c>, <c>best.ckpt</c>.</summary>
+    public required string Directory { get; init; }
+
+    /// <summary>Continue from the run folder's <c>last.ckpt</c> instead of starting over.</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>Called with every log entry as it is written (for a progress display).</summary>
+    public Action<TrainingLogEntry>? OnLogEntry { get; init; }
+
+    /// <summary>Called before each epoch with (stage, epoch, batches in the epoch).</summary>
+    public Action<int, int, int>? OnEpochStart { get; init; }
+
+    /// <summary>Path of the latest checkpoint.</summary>
+    public string LastCheckpoint => Path.Combine(Directory, "last.ckpt");
+
+    /// <summary>Path of the best checkpoint of a stage (stage 2's is the run's result, <c>best.ckpt</c>).</summary>
+    public string BestCheckpoint(int stage) => Path.Combine(Directory, stage == 1 ? "best-stage1.ckpt" : "best.ckpt");
+
+    /// <summary>Path of the metrics log.</summary>
+    public string MetricsLog => Path.Combine(Directory, "metrics.jsonl");
+}
+
+/// <summary>What a run achieved.</summary>
+/// <param name="BestCheckpoint">The checkpoint to use: the best of the last stage that trained.</param>
+/// <param name="BestMetrics">Validation metrics of that checkpoint (empty without a validator).</param>
+/// <param name="Steps">Optimizer steps taken in this call (resumed runs count only the new ones).</param>
+/// <param name="Elapsed">Wall time of this call.</param>
+public sealed record TrainingSummary(string BestCheckpoint, IReadOnlyDictionary<string, double> BestMetrics, long Steps, TimeSpan Elapsed);
+
+/// <summary>
+/// FashionNet's two-stage training: stage 1 weights the landmark terms high, stage 2 starts from the best stage-1
+/// model with its own weights. Each step runs in its own dispose scope; each epoch ends with validation, a metrics
+/// log entry and an atomic checkpoint, so a run can be resumed exactly: all randomness is derived from the seed, the
+/// stage and the epoch, the learning rate from the step, and the checkpoint holds the optimizer and torch RNG state.
+/// </summary>
+public sealed class FashionNetTrainer
+{
+    private readonly FashionNetModel _model;
+    private readonly TrainingOptions _options;
+    private readonly FashionDataLoader _loader;
+    private readonly FashionNetCriterion _criterion;
+    private readonly IModelValidator? _validator;
+    private readonly string _modelFingerprint;
+
+    /// <summary>Creates a trainer.</summary>
+    /// <param name="model">The model to train, already initialized (e.g. with ImageNet weights).</param>
+    /// <param name="options">The run's configuration.</param>
+    /// <param name="loader">Training batches, P x K sampled; its epoch argument is the trainer's epoch key.</param>
+    /// <param name="criterion">The objective.</param>
+    /// <param name="validator">Validation between epochs, or null to keep the last model as the best.</param>
+    /// <param name="modelFingerprint">Identifies the architecture in checkpoints; resuming checks it.</param>
+    public FashionNetTrainer(FashionNetModel model, TrainingOptions options, FashionDataLoader loader, FashionNetCriterion criterion,
+        IModelValidator? validator, string modelFingerprint)
+    {
+        _model = model ?? throw new ArgumentNullException(nameof(model));
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _options.Validate();
+        _loader = loader ?? throw new ArgumentNullException(nameof(loader));
+        _criterion = criterion ?? throw new ArgumentNullException(nameof(criterion));
+        _validator = validator;
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelFingerprint);
+        _modelFingerprint = modelFingerprint;
+    }
+
+    /// <summary>The sampler/loader epoch key of an epoch: distinct per stage, so stage 2 does not replay stage 1's order.</summary>
+    public static int EpochKey(int stage, int epoch) => stage * 100_000 + epoch;
+
+    /// <summary>Runs (or resumes) both stages.</summary>
+    /// <param name="run">Run folder and progress callbacks.</param>
+    /// <param name="cancellationToken">Stops after the current step; the last completed epoch's checkpoint remains.</param>
+    public TrainingSummary Run(TrainingRunOptions run, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var clock = Stopwatch.StartNew();
+        Directory.CreateDirectory(run.Directory);
+        TrainingProgress? resumeFrom = run.Resume ? ResumePoint(run) : null;
+        if (resumeFrom is null)
+        {
+            foreach (string stale in new[] { run.MetricsLog, run.LastCheckpoint, run.BestCheckpoint(1), run.BestCheckpoint(2) })
+                File.Delete(stale);
+            IO.AtomicFile.WriteAllText(Path.Combine(run.Directory, "config.json"), _options.ToJson());
+        }
+
+        using var log = new TrainingLog(run.MetricsLog);
+        long steps = 0;
+        string best = run.LastCheckpoint;
+        IReadOnlyDictionary<string, double> bestMetrics = new Dictionary<string, double>();
+        foreach (int stage in new[] { 1, 2 })
+        {
+            if (resumeFrom is not null && stage < resumeFrom.Stage) { best = run.BestCheckpoint(stage); continue; }
+            var stageOptions = _options.StageOptions(stage);
+            if (stageOptions.Epochs == 0) continue;
+            var outcome = RunStage(stage, stageOptions, run, log, resumeFrom?.Stage == stage ? resumeFrom : null, cancellationToken);
+            steps += outcome.Steps;
+            (best, bestMetrics) = (outcome.BestCheckpoint, outcome.BestMetrics);
+        }
+        return new TrainingSummary(best, bestMetrics, steps, clock.Elapsed);
+    }
+
+    private TrainingProgress ResumePoint(TrainingRunOptions run)
+    {
+        if (!File.Exists(run.LastCheckpoint))
+            throw new FileNotFoundException($"Cannot resume: '{run.LastCheckpoint}' does not exist (no epoch of this run completed).", run.LastCheckpoint);
+        var metadata = CheckpointFile.ReadMetadata(run.LastCheckpoint);
+        if (metadata.ModelFingerprint != _modelFingerprint)
+            throw new CheckpointFormatException(run.LastCheckpoint, $"it belongs to model '{metadata.ModelFingerprint}', not '{_modelFingerprint}'.");
+        return metadata.Progress;
+    }
+
+    private (long Steps, string BestCheckpoint, IReadOnlyDictionary<string, double> BestMetrics) RunStage(
+        int stage, StageOptions stageOptions, TrainingRunOptions run, TrainingLog log, TrainingProgress? resumeFrom, CancellationToken cancellationToken)
+    {
+        using var optimizer = CreateOptimizer();
+        var progress = new TrainingProgress(stage, 0, 0, null);
+        if (resumeFrom is not null)
+        {
+            CheckpointFile.Load(run.LastCheckpoint, _model, optimizer, _modelFingerprint);
+            progress = resumeFrom;
+        }
+        else if (stage == 2 && File.Exists(run.BestCheckpoint(1)))
+        {
+            // Stage 2 starts from the best stage-1 weights with a fresh optimizer, as in the paper.
+            CheckpointFile.Load(run.BestCheckpoint(1), _model, optimizer: null, _modelFingerprint);
+        }
+
+        int batchesPerEpoch = _loader.BatchCount(EpochKey(stage, 0));
+        var schedule = new LearningRateSchedule(_options.Schedule, _options.Optimizer.LearningRate, (long)batchesPerEpoch * stageOptions.Epochs);
+        IReadOnlyDictionary<string, double> bestMetrics = resumeFrom is not null && File.Exists(run.BestCheckpoint(stage))
+            ? CheckpointFile.ReadMetadata(run.BestCheckpoint(stage)).Metrics ?? new Dictionary<string, double>()
+            : new Dictionary<string, double>();
+        long stepsTaken = 0;
+
+        for (int epoch = progress.Epoch; epoch < stageOptions.Epochs; epoch++)
+        {
+            int key = EpochKey(stage, epoch);
+            run.OnEpochStart?.Invoke(stage, epoch + 1, _loader.BatchCount(key));
+            var sums = new Dictionary<string, double>();
+            int batches = 0;
+            _model.train();
+            foreach (var batch in _loader.ReadEpoch(key, cancellationToken))
+            {
+                using (batch)
+                {
+                    var values = Step(batch, optimizer, schedule.RateAt(progress.GlobalStep), stageOptions.LossWeights);
+                    progress = progress with { GlobalStep = progress.GlobalStep + 1 };
+                    stepsTaken++;
+                    batches++;
+                    foreach (var (name, value) in values.Where(v => v.Key.StartsWith("loss", StringComparison.Ordinal)))
+                        sums[name] = sums.GetValueOrDefault(name) + value;
+                    Append(log, run, new TrainingLogEntry(TrainingLogKind.Step, stage, epoch + 1, progress.GlobalStep, values));
+                }
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            var epochValues = sums.ToDictionary(kv => kv.Key, kv => kv.Value / Math.Max(1, batches));
+            IReadOnlyDictionary<string, double> metrics = new Dictionary<string, double>();
+            if (_validator is not null)
+            {
+                _model.eval();
+                metrics = _validator.Validate(_model, cancellationToken);
+                foreach (var (name, value) in metrics) epochValues[name] = value;
+            }
+            Append(log, run, new TrainingLogEntry(TrainingLogKind.Epoch, stage, epoch + 1, progress.GlobalStep, epochValues));
+
+            double? score = null;
+            if (_validator is not null)
+            {
+                score = metrics.TryGetValue(_validator.SelectionMetric, out double value) ? value
+                    : throw new InvalidOperationException($"The validator returned no '{_validator.SelectionMetric}', the metric that selects the best model.");
+            }
+            bool improved = _validator is null || progress.BestMetric is null || score > progress.BestMetric;
+            progress = progress with { Epoch = epoch + 1, BestMetric = improved ? score : progress.BestMetric };
+            var metadata = new CheckpointMetadata(_modelFingerprint, _options.ToJson(), progress, DateTimeOffset.UtcNow, metrics);
+            if (improved)
+            {
+                CheckpointFile.Save(run.BestCheckpoint(stage), _model, optimizer: null, metadata);
+                bestMetrics = metrics;
+            }
+            CheckpointFile.Save(run.LastCheckpoint, _model, optimizer, metadata);
+        }
+        return (stepsTaken, run.BestCheckpoint(stage), bestMetrics);
+    }
+
+    private Dictionary<string, double> Step(FashionBatch batch, OptimizerHelper optimizer, double learningRate, LossWeights weights)
+    {
+        var clock = Stopwatch.StartNew();
+        using var scope = NewDisposeScope();
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate * group.InitialLearningRate / _options.Optimizer.LearningRate;
+        optimizer.zero_grad();
+
+        using var output = _model.call(batch.Images, BatchTargets.NormalizedLandmarks(batch), BatchTargets.VisibleLandmarks(batch));
+        var loss = _criterion.Compute(output, batch, weights);
+        loss.Total.backward();
+        if (_options.Optimizer.GradientClipNorm > 0)
+            nn.utils.clip_grad_norm_(_model.parameters().Where(p => p.requires_grad), _options.Optimizer.GradientClipNorm);
+        optimizer.step();
+
+        var values = new Dictionary<string, double> { ["loss"] = loss.Total.item<float>(), ["lr"] = learningRate };
+        foreach (var (name, term) in loss.Terms) values[$"loss/{name}"] = term.item<float>();
+        values["images_per_second"] = batch.Count / clock.Elapsed.TotalSeconds;
+        return values;
+    }
+
+    private OptimizerHelper CreateOptimizer()
+    {
+        var o = _options.Optimizer;
+        var backbone = _model.Backbone.parameters().Where(p => p.requires_grad).ToList();
+        var backboneSet = new HashSet<Parameter>(backbone, ReferenceEqualityComparer.Instance);
+        var heads = _model.parameters().Where(p => p.requires_grad && !backboneSet.Contains(p)).ToList();
+        double backboneRate = o.LearningRate * o.BackboneLearningRateFactor;
+        return o.Kind switch
+        {
+            OptimizerKind.Sgd => optim.SGD(
+                new[] { new SGD.ParamGroup(heads, o.LearningRate, o.Momentum, 0, o.WeightDecay, false, false),
+                        new SGD.ParamGroup(backbone, backboneRate, o.Momentum, 0, o.WeightDecay, false, false) },
+                o.LearningRate, o.Momentum, 0, o.WeightDecay),
+            OptimizerKind.AdamW => optim.AdamW(
+                new[] { new AdamW.ParamGroup(heads, o.LearningRate, 0.9, 0.999, 1e-8, o.WeightDecay, false, false),
+                        new AdamW.ParamGroup(backbone, backboneRate, 0.9, 0.999, 1e-8, o.WeightDecay, false, false) },
+                o.LearningRate, weight_decay: o.WeightDecay),
+            _ => throw new InvalidOperationException($"Unknown optimizer {o.Kind}."),
+        };
+    }
+
+    private static void Append(TrainingLog log, TrainingRunOptions run, TrainingLogEntry entry)
+    {
+        log.Append(entry);
+        run.OnLogEntry?.Invoke(entry);
+    }
+}
