@@ -9,11 +9,12 @@ public sealed class NearestNeighbors
     private readonly int[] _indices;
     private readonly float[] _scores;
 
-    internal NearestNeighbors(int queryCount, int k, SimilarityMetric metric, int[] indices, float[] scores)
+    internal NearestNeighbors(int queryCount, int k, SimilarityMetric metric, bool excludesSameIndex, int[] indices, float[] scores)
     {
         QueryCount = queryCount;
         K = k;
         Metric = metric;
+        ExcludesSameIndex = excludesSameIndex;
         _indices = indices;
         _scores = scores;
     }
@@ -28,6 +29,9 @@ public sealed class NearestNeighbors
 
     /// <summary>The metric the scores are in.</summary>
     public SimilarityMetric Metric { get; }
+
+    /// <summary>Whether query <c>i</c> was kept from matching gallery entry <c>i</c> (the same-set protocol).</summary>
+    public bool ExcludesSameIndex { get; }
 
     /// <summary>Gallery indices of the neighbours of one query, best first.</summary>
     public ReadOnlySpan<int> GetIndices(int query) => _indices.AsSpan(RowStart(query), K);

@@ -83,7 +83,7 @@ public static class SimilaritySearch
 
         var (indices, rankingScores) = accumulator.Finish();
         if (queryNormsSquared is not null) ToEuclideanDistances(rankingScores, queryNormsSquared, effectiveK);
-        return new NearestNeighbors(queryCount, effectiveK, options.Metric, indices, rankingScores);
+        return new NearestNeighbors(queryCount, effectiveK, options.Metric, options.ExcludeSameIndex, indices, rankingScores);
     }
 
     /// <summary>
