@@ -1,0 +1,67 @@
+namespace FashionNet.Retrieval;
+
+/// <summary>Entries to write into a retrieval index: one embedding, item id and image path per gallery image.</summary>
+public sealed class RetrievalIndexContent
+{
+    /// <summary>Checks and wraps the entries.</summary>
+    /// <param name="modelFingerprint">
+    /// Identifies the model that produced the embeddings (e.g. a checkpoint hash); an index only accepts entries, and only
+    /// answers callers, with the same fingerprint.
+    /// </param>
+    /// <param name="dimension">Embedding dimension.</param>
+    /// <param name="embeddings">Embeddings, row-major <c>[count, dimension]</c>, finite.</param>
+    /// <param name="itemIds">The item id of each entry.</param>
+    /// <param name="imagePaths">The image path of each entry.</param>
+    public RetrievalIndexContent(string modelFingerprint, int dimension, ReadOnlyMemory<float> embeddings, IReadOnlyList<string> itemIds,
+        IReadOnlyList<string> imagePaths)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(modelFingerprint);
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        ArgumentNullException.ThrowIfNull(itemIds);
+        ArgumentNullException.ThrowIfNull(imagePaths);
+        if (embeddings.Length % dimension != 0)
+            throw new ArgumentException($"{embeddings.Length} values do not make whole embeddings of dimension {dimension}.", nameof(embeddings));
+        int count = embeddings.Length / dimension;
+        if (itemIds.Count != count) throw new ArgumentException($"{itemIds.Count} item ids for {count} embeddings.", nameof(itemIds));
+        if (imagePaths.Count != count) throw new ArgumentException($"{imagePaths.Count} image paths for {count} embeddings.", nameof(imagePaths));
+        int nonFinite = FirstNonFinite(embeddings.Span);
+        if (nonFinite >= 0)
+            throw new ArgumentException($"Embedding {nonFinite / dimension} has a NaN or infinite value.", nameof(embeddings));
+        if (itemIds.Any(id => id is null)) throw new ArgumentException("An item id is null.", nameof(itemIds));
+        if (imagePaths.Any(path => path is null)) throw new ArgumentException("An image path is null.", nameof(imagePaths));
+
+        ModelFingerprint = modelFingerprint;
+        Dimension = dimension;
+        Embeddings = embeddings;
+        ItemIds = itemIds;
+        ImagePaths = imagePaths;
+    }
+
+    /// <summary>Identifies the model that produced the embeddings.</summary>
+    public string ModelFingerprint { get; }
+
+    /// <summary>Embedding dimension.</summary>
+    public int Dimension { get; }
+
+    /// <summary>Number of entries.</summary>
+    public int Count => ItemIds.Count;
+
+    /// <summary>Embeddings, row-major <c>[Count, Dimension]</c>.</summary>
+    public ReadOnlyMemory<float> Embeddings { get; }
+
+    /// <summary>The item id of each entry.</summary>
+    public IReadOnlyList<string> ItemIds { get; }
+
+    /// <summary>The image path of each entry.</summary>
+    public IReadOnlyList<string> ImagePaths { get; }
+
+    private static int FirstNonFinite(ReadOnlySpan<float> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i])) return i;
+        }
+
+        return -1;
+    }
+}

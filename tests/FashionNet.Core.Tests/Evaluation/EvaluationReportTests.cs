@@ -1,0 +1,69 @@
+using System.Text.Json;
+using FashionNet.Data;
+using FashionNet.Evaluation;
+
+namespace FashionNet.Tests.Evaluation;
+
+public sealed class EvaluationReportTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("fashionnet-eval-").FullName;
+
+    private static RetrievalEvaluationResult Retrieval() =>
+        new(QueryCount: 3, GalleryCount: 5, QueriesWithoutRelevantImage: 1, HitRate: [new(1, 0.25), new(10, 0.5)], ItemRecall: [new(1, 0.125), new(10, 0.375)]);
+
+    [Fact]
+    public void RetrievalJsonRoundTripsThroughTheFile()
+    {
+        string path = Path.Combine(_directory, "nested", "retrieval.json");
+
+        EvaluationJson.Write(path, Retrieval());
+
+        using var document = JsonDocument.Parse(File.ReadAllText(path));
+        var root = document.RootElement;
+        Assert.Equal(3, root.GetProperty("queryCount").GetInt32());
+        Assert.Equal(0.5, root.GetProperty("hitRate")[1].GetProperty("rate").GetDouble());
+        Assert.Equal(10, root.GetProperty("itemRecall")[1].GetProperty("k").GetInt32());
+        Assert.Equal(["retrieval.json"], Directory.GetFiles(Path.GetDirectoryName(path)!).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void LandmarkJsonNamesSlotsAndWritesMissingErrorsAsNull()
+    {
+        var accumulator = new LandmarkErrorAccumulator();
+        var truth = new Landmark[LandmarkLayout.SlotCount];
+        truth[0] = new Landmark(5, 5, LandmarkVisibility.Visible);
+        for (int slot = 1; slot < truth.Length; slot++) truth[slot] = new Landmark(0, 0, LandmarkVisibility.Occluded);
+        accumulator.Add(new float[2 * LandmarkLayout.SlotCount], truth, 10, 10);
+
+        using var document = JsonDocument.Parse(EvaluationJson.Serialize(accumulator.Result()));
+
+        var slots = document.RootElement.GetProperty("perSlot");
+        Assert.Equal("LeftCollar", slots[0].GetProperty("slot").GetString());
+        Assert.Equal(JsonValueKind.Null, slots[1].GetProperty("error").ValueKind);
+    }
+
+    [Fact]
+    public void RetrievalTableKeepsHitRateAndItemRecallApart()
+    {
+        string[] lines = EvaluationTable.Format(Retrieval()).Split(Environment.NewLine);
+
+        Assert.Contains("3 queries, 5 gallery images, 1 queries without a relevant gallery image", lines[0]);
+        Assert.Matches(@"^measure\s+@1\s+@10$", lines[1]);
+        Assert.Matches(@"^hit rate\s+0\.2500\s+0\.5000$", lines[3]);
+        Assert.Matches(@"^item recall\s+0\.1250\s+0\.3750$", lines[4]);
+    }
+
+    [Fact]
+    public void AttributeTableShowsMissingTypesAsDash()
+    {
+        var accumulator = new AttributeRecallAccumulator([1, 2], ks: [1]);
+        accumulator.Add([1f, 0f], [true, false]);
+
+        string table = EvaluationTable.Format(accumulator.Result());
+
+        Assert.Matches(@"(?m)^texture\s+1\s+1\.0000\s*$", table);
+        Assert.Matches(@"(?m)^fabric\s+0\s+-\s*$", table);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
