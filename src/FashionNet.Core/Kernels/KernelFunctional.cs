@@ -159,11 +159,14 @@ public static class KernelFunctional
 
     private static void RequireSameDevice(Tensor reference, Tensor tensor, string name)
     {
-        if (reference.device.type != tensor.device.type || reference.device.index != tensor.device.index)
+        if (!OnSameDevice(reference, tensor))
         {
             throw new ArgumentException($"Expected a tensor on {reference.device}, got one on {tensor.device}.", name);
         }
     }
+
+    /// <summary>Device equality by type and index (<see cref="Device"/> compares by reference).</summary>
+    internal static bool OnSameDevice(Tensor a, Tensor b) => a.device_type == b.device_type && a.device_index == b.device_index;
 
     private static string Shape(Tensor tensor) => $"[{string.Join(", ", tensor.shape)}]";
 }
