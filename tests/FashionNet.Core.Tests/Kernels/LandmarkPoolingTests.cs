@@ -133,6 +133,19 @@ public class LandmarkPoolingTests
         Assert.Equal(new long[] { 0, 3, 5, 5 }, features.grad!.shape);
     }
 
+    [Theory]
+    [MemberData(nameof(KernelBackends.WithReference), MemberType = typeof(KernelBackends))]
+    public void NoLandmarksGiveAnEmptyOutputAndAZeroGradient(KernelBackend backend)
+    {
+        using var scope = NewDisposeScope();
+        var features = randn(2, 3, 5, 5).requires_grad_(true);
+        var pooled = KernelFunctional.LandmarkPool(features, zeros(2, 0, 2), zeros(2, 0), Options(backend));
+        (pooled.sum() + features.sum() * 0).backward();
+
+        Assert.Equal(new long[] { 2, 0, 3, 1, 1 }, pooled.shape);
+        Assert.All(TensorAssert.Values(features.grad!), value => Assert.Equal(0.0, value));
+    }
+
     public static TheoryData<KernelBackend, int, int> KernelsWindowsAndBins()
     {
         var data = new TheoryData<KernelBackend, int, int>();

@@ -1,23 +1,28 @@
+using System.Buffers;
 using TorchSharp;
 
 namespace FashionNet.Kernels.Cpu;
 
 /// <summary>
 /// Landmark pooling in managed code over the tensors' own memory. Work is split into ranges of feature planes
-/// (one plane = one sample and channel), so each thread reads a plane while it is in cache, pools every landmark's
-/// bins from it, and in backward owns the gradient plane it writes: no atomics, and a deterministic summation order.
+/// (one plane = one sample and channel), so each thread reads a plane while it is in cache and pools every landmark's
+/// bins from it; in backward it owns the gradient plane it writes, clearing it and adding the routed gradients in one
+/// pass: no atomics, no separate zero-fill of the feature-sized gradient, and a deterministic summation order.
 /// </summary>
 internal sealed unsafe class CpuLandmarkPoolingKernel : ILandmarkPoolingKernel
 {
     /// <summary>The kernel holds no state; one instance serves every call.</summary>
     public static CpuLandmarkPoolingKernel Instance { get; } = new();
 
-    /// <summary>A range of fewer planes than this is not worth a thread-pool work item.</summary>
+    /// <summary>A range of fewer planes than this is not worth handing to another thread.</summary>
     private const long MinimumPlanesPerRange = 32;
 
     private CpuLandmarkPoolingKernel()
     {
     }
+
+    /// <inheritdoc />
+    public bool BackwardWritesWholeGradient => true;
 
     /// <inheritdoc />
     public void Forward(torch.Tensor features, torch.Tensor landmarks, torch.Tensor visibility, in LandmarkPoolingGeometry geometry,
@@ -27,34 +32,43 @@ internal sealed unsafe class CpuLandmarkPoolingKernel : ILandmarkPoolingKernel
         {
             return;
         }
-        var bins = BinBounds(landmarks, visibility, geometry);
-        var job = new ForwardJob(
-            TensorMemory.Pointer<float>(features), TensorMemory.Pointer<float>(output), TensorMemory.Pointer<int>(argmax),
-            bins, geometry);
-        PlaneRanges.Run((long)geometry.Batch * geometry.Channels, MinimumPlanesPerRange, job.Run);
+        var rectangleCount = geometry.Batch * geometry.Landmarks * geometry.Bins * geometry.Bins;
+        var rectangles = ArrayPool<BinRectangle>.Shared.Rent(rectangleCount);
+        try
+        {
+            FillBinRectangles(landmarks, visibility, geometry, rectangles);
+            var body = new ForwardBody(
+                TensorMemory.Pointer<float>(features), TensorMemory.Pointer<float>(output), TensorMemory.Pointer<int>(argmax),
+                rectangles, geometry);
+            ParallelRanges.Run((long)geometry.Batch * geometry.Channels, MinimumPlanesPerRange, body);
+        }
+        finally
+        {
+            ArrayPool<BinRectangle>.Shared.Return(rectangles);
+        }
     }
 
     /// <inheritdoc />
     public void Backward(torch.Tensor gradOutput, torch.Tensor argmax, in LandmarkPoolingGeometry geometry, torch.Tensor gradFeatures)
     {
-        if (geometry.OutputElements == 0)
+        var planes = (long)geometry.Batch * geometry.Channels;
+        if (planes == 0)
         {
             return;
         }
-        var job = new BackwardJob(
-            TensorMemory.Pointer<float>(gradOutput), TensorMemory.Pointer<int>(argmax), TensorMemory.Pointer<float>(gradFeatures),
-            geometry);
-        PlaneRanges.Run((long)geometry.Batch * geometry.Channels, MinimumPlanesPerRange, job.Run);
+        var body = new BackwardBody(
+            geometry.OutputElements == 0 ? null : TensorMemory.Pointer<float>(gradOutput),
+            geometry.OutputElements == 0 ? null : TensorMemory.Pointer<int>(argmax),
+            TensorMemory.Pointer<float>(gradFeatures), geometry);
+        ParallelRanges.Run(planes, MinimumPlanesPerRange, body);
     }
 
     /// <summary>
-    /// The cell rectangle of every bin of every landmark, <c>[N, L, P, P]</c> of (rowStart, rowEnd, colStart, colEnd),
-    /// already clipped to the map; an empty rectangle (start == end) for invisible landmarks and bins outside the map.
-    /// It is the same for every channel, so it is computed once per call.
+    /// The cell rectangle of every bin of every landmark, <c>[N, L, P, P]</c>, already clipped to the map; empty for
+    /// invisible landmarks and bins outside the map. It is the same for every channel, so it is computed once per call.
     /// </summary>
-    private static BinRectangle[] BinBounds(torch.Tensor landmarks, torch.Tensor visibility, in LandmarkPoolingGeometry g)
+    private static void FillBinRectangles(torch.Tensor landmarks, torch.Tensor visibility, in LandmarkPoolingGeometry g, BinRectangle[] rectangles)
     {
-        var rectangles = new BinRectangle[g.Batch * g.Landmarks * g.Bins * g.Bins];
         var coordinates = TensorMemory.Pointer<float>(landmarks);
         var visible = TensorMemory.Pointer<float>(visibility);
         var scaleX = LandmarkPoolingRules.CellScale(g.Width, g.ImageWidth);
@@ -80,7 +94,6 @@ internal sealed unsafe class CpuLandmarkPoolingKernel : ILandmarkPoolingKernel
                 }
             }
         }
-        return rectangles;
     }
 
     private readonly record struct BinRectangle(int RowStart, int RowEnd, int ColStart, int ColEnd)
@@ -88,7 +101,8 @@ internal sealed unsafe class CpuLandmarkPoolingKernel : ILandmarkPoolingKernel
         public bool IsEmpty => RowEnd == RowStart;
     }
 
-    private readonly struct ForwardJob(float* features, float* output, int* argmax, BinRectangle[] bins, LandmarkPoolingGeometry g)
+    private readonly struct ForwardBody(float* features, float* output, int* argmax, BinRectangle[] rectangles, LandmarkPoolingGeometry g)
+        : IRangeBody
     {
         public void Run(long firstPlane, long endPlane)
         {
@@ -106,7 +120,7 @@ internal sealed unsafe class CpuLandmarkPoolingKernel : ILandmarkPoolingKernel
                     var rectangleIndex = landmarkIndex * binsPerLandmark;
                     for (var bin = 0; bin < binsPerLandmark; bin++)
                     {
-                        var rectangle = bins[rectangleIndex + bin];
+                        var rectangle = rectangles[rectangleIndex + bin];
                         if (rectangle.IsEmpty)
                         {
                             output[target + bin] = 0f;
@@ -136,7 +150,7 @@ internal sealed unsafe class CpuLandmarkPoolingKernel : ILandmarkPoolingKernel
         }
     }
 
-    private readonly struct BackwardJob(float* gradOutput, int* argmax, float* gradFeatures, LandmarkPoolingGeometry g)
+    private readonly struct BackwardBody(float* gradOutput, int* argmax, float* gradFeatures, LandmarkPoolingGeometry g) : IRangeBody
     {
         public void Run(long firstPlane, long endPlane)
         {
@@ -147,6 +161,7 @@ internal sealed unsafe class CpuLandmarkPoolingKernel : ILandmarkPoolingKernel
                 var sample = (int)(plane / g.Channels);
                 var channel = (int)(plane % g.Channels);
                 var gradients = gradFeatures + plane * planeSize;
+                new Span<float>(gradients, planeSize).Clear();
                 for (var landmark = 0; landmark < g.Landmarks; landmark++)
                 {
                     var source = ((long)(sample * g.Landmarks + landmark) * g.Channels + channel) * binsPerLandmark;
