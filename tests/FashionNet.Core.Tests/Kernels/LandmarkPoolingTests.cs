@@ -165,8 +165,9 @@ public class LandmarkPoolingTests
     {
         using var scope = NewDisposeScope();
         var generator = new Generator((ulong)(1000 + windowSize * 10 + bins));
-        var (features, landmarks, visibility, options) = RandomProblem(generator, windowSize, bins);
-        var gradOutput = randn([3, 5, 4, bins, bins], generator: generator);
+        // 24 channels: enough feature planes for backward to split them across threads.
+        var (features, landmarks, visibility, options) = RandomProblem(generator, windowSize, bins, channels: 24);
+        var gradOutput = randn([3, 5, 24, bins, bins], generator: generator);
 
         var expectedFeatures = features.detach().requires_grad_(true);
         var expected = KernelFunctional.LandmarkPool(expectedFeatures, landmarks, visibility, options(KernelBackend.Reference));

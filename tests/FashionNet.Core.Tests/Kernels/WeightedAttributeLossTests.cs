@@ -89,6 +89,25 @@ public class WeightedAttributeLossTests
     }
 
     [Theory]
+    [MemberData(nameof(KernelBackends.OnCpuTensors), MemberType = typeof(KernelBackends))]
+    public void LargeBatchesSplitAcrossThreadsMatchTheReference(KernelBackend backend)
+    {
+        using var scope = NewDisposeScope();
+        var generator = new Generator(43);
+        var logits = randn([64, 300], generator: generator) * 4;
+        var targets = (rand([64, 300], generator: generator) > 0.9f).to(ScalarType.Float32);
+        var mask = (rand([64, 300], generator: generator) > 0.1f).to(ScalarType.Float32);
+        var (positive, negative) = AttributeWeights.FromLabels(targets, mask).ToTensors();
+        var gradOutput = randn([64, 300], generator: generator);
+
+        var (expected, expectedGradient) = LossAndGradient(logits, targets, mask, positive, negative, Options(KernelBackend.Reference), gradOutput);
+        var (actual, actualGradient) = LossAndGradient(logits, targets, mask, positive, negative, Options(backend), gradOutput);
+
+        TensorAssert.Close(expected, actual, relative: 1e-5, absolute: 1e-7);
+        TensorAssert.Close(expectedGradient, actualGradient, relative: 1e-5, absolute: 1e-7);
+    }
+
+    [Theory]
     [MemberData(nameof(KernelBackends.WithReference), MemberType = typeof(KernelBackends))]
     public void MaskedEntriesGetNoLossAndNoGradientAndTheMeanCountsOnlyLabelledOnes(KernelBackend backend)
     {

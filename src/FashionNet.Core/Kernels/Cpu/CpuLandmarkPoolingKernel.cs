@@ -1,21 +1,26 @@
 using System.Buffers;
+using System.Runtime.Intrinsics.X86;
 using TorchSharp;
 
 namespace FashionNet.Kernels.Cpu;
 
 /// <summary>
-/// Landmark pooling in managed code over the tensors' own memory. Work is split into ranges of feature planes
-/// (one plane = one sample and channel), so each thread reads a plane while it is in cache and pools every landmark's
-/// bins from it; in backward it owns the gradient plane it writes, clearing it and adding the routed gradients in one
-/// pass: no atomics, no separate zero-fill of the feature-sized gradient, and a deterministic summation order.
+/// Landmark pooling in managed code over the tensors' own memory. Forward is split into ranges of landmarks, each
+/// walking the channel planes at fixed cells with prefetching. Backward is split into ranges of feature planes (one
+/// sample and channel): each thread owns the gradient plane it writes, clearing it and adding the routed gradients in
+/// one pass, so there are no atomics, no separate zero-fill of the feature-sized gradient, and the summation order is
+/// deterministic.
 /// </summary>
 internal sealed unsafe class CpuLandmarkPoolingKernel : ILandmarkPoolingKernel
 {
     /// <summary>The kernel holds no state; one instance serves every call.</summary>
     public static CpuLandmarkPoolingKernel Instance { get; } = new();
 
-    /// <summary>A range of fewer planes than this is not worth handing to another thread.</summary>
+    /// <summary>A range of fewer feature planes than this is not worth handing to another thread (backward).</summary>
     private const long MinimumPlanesPerRange = 32;
+
+    /// <summary>A range of fewer landmarks than this is not worth handing to another thread (forward; each reads every channel).</summary>
+    private const long MinimumLandmarksPerRange = 2;
 
     private CpuLandmarkPoolingKernel()
     {
@@ -40,7 +45,7 @@ internal sealed unsafe class CpuLandmarkPoolingKernel : ILandmarkPoolingKernel
             var body = new ForwardBody(
                 TensorMemory.Pointer<float>(features), TensorMemory.Pointer<float>(output), TensorMemory.Pointer<int>(argmax),
                 rectangles, geometry);
-            ParallelRanges.Run((long)geometry.Batch * geometry.Channels, MinimumPlanesPerRange, body);
+            ParallelRanges.Run((long)geometry.Batch * geometry.Landmarks, MinimumLandmarksPerRange, body);
         }
         finally
         {
@@ -101,52 +106,104 @@ internal sealed unsafe class CpuLandmarkPoolingKernel : ILandmarkPoolingKernel
         public bool IsEmpty => RowEnd == RowStart;
     }
 
+    /// <summary>
+    /// Forward over a range of landmarks (index <c>n * L + l</c>). For one landmark the bins sit at the same cells of
+    /// every channel plane, so the channel loop reads with a constant stride of one plane; the cells a few channels
+    /// ahead are prefetched, since no hardware prefetcher follows this pattern and the loop is otherwise bound by
+    /// memory latency. Output for one landmark is contiguous (<c>[C, P, P]</c>).
+    /// </summary>
     private readonly struct ForwardBody(float* features, float* output, int* argmax, BinRectangle[] rectangles, LandmarkPoolingGeometry g)
         : IRangeBody
     {
-        public void Run(long firstPlane, long endPlane)
+        /// <summary>How many channel planes ahead to prefetch; measured best among 4, 8 and 16 at FashionNet's shape.</summary>
+        private const int PrefetchDistance = 8;
+
+        public void Run(long firstLandmark, long endLandmark)
         {
             var planeSize = g.Height * g.Width;
             var binsPerLandmark = g.Bins * g.Bins;
-            for (var plane = firstPlane; plane < endPlane; plane++)
+            var outputsPerLandmark = g.Channels * binsPerLandmark;
+            for (var landmarkIndex = (int)firstLandmark; landmarkIndex < endLandmark; landmarkIndex++)
             {
-                var sample = (int)(plane / g.Channels);
-                var channel = (int)(plane % g.Channels);
-                var values = features + plane * planeSize;
-                for (var landmark = 0; landmark < g.Landmarks; landmark++)
+                var sample = landmarkIndex / g.Landmarks;
+                var landmarkRectangles = new ReadOnlySpan<BinRectangle>(rectangles, landmarkIndex * binsPerLandmark, binsPerLandmark);
+                var pooled = LandmarkOutput(landmarkIndex, out var landmarkArgmax);
+                var window = Union(landmarkRectangles);
+                if (window.IsEmpty)
                 {
-                    var landmarkIndex = sample * g.Landmarks + landmark;
-                    var target = ((long)landmarkIndex * g.Channels + channel) * binsPerLandmark;
-                    var rectangleIndex = landmarkIndex * binsPerLandmark;
+                    // Invisible, or wholly off the map.
+                    new Span<float>(pooled, outputsPerLandmark).Clear();
+                    new Span<int>(landmarkArgmax, outputsPerLandmark).Fill(-1);
+                    continue;
+                }
+                var plane = features + (long)sample * g.Channels * planeSize;
+                for (var channel = 0; channel < g.Channels; channel++, plane += planeSize)
+                {
+                    if (Sse.IsSupported && channel + PrefetchDistance < g.Channels)
+                    {
+                        var ahead = plane + PrefetchDistance * planeSize;
+                        for (var row = window.RowStart; row < window.RowEnd; row++)
+                        {
+                            Sse.Prefetch0(ahead + row * g.Width + window.ColStart);
+                            Sse.Prefetch0(ahead + row * g.Width + window.ColEnd - 1);
+                        }
+                    }
                     for (var bin = 0; bin < binsPerLandmark; bin++)
                     {
-                        var rectangle = rectangles[rectangleIndex + bin];
+                        var target = channel * binsPerLandmark + bin;
+                        var rectangle = landmarkRectangles[bin];
                         if (rectangle.IsEmpty)
                         {
-                            output[target + bin] = 0f;
-                            argmax[target + bin] = -1;
+                            pooled[target] = 0f;
+                            landmarkArgmax[target] = -1;
                             continue;
                         }
-                        // Row-major scan with strict '>' keeps the first maximum on ties.
+                        // Row-major scan with strict '>' keeps the first maximum on ties. The selects are written
+                        // without branches: on real features the comparison is a coin flip the CPU cannot predict.
                         var best = rectangle.RowStart * g.Width + rectangle.ColStart;
-                        var bestValue = values[best];
+                        var bestValue = plane[best];
                         for (var row = rectangle.RowStart; row < rectangle.RowEnd; row++)
                         {
-                            var rowValues = values + row * g.Width;
-                            for (var col = rectangle.ColStart; col < rectangle.ColEnd; col++)
+                            var rowStart = row * g.Width;
+                            for (var cell = rowStart + rectangle.ColStart; cell < rowStart + rectangle.ColEnd; cell++)
                             {
-                                if (rowValues[col] > bestValue)
-                                {
-                                    bestValue = rowValues[col];
-                                    best = row * g.Width + col;
-                                }
+                                var value = plane[cell];
+                                var greater = value > bestValue;
+                                best = greater ? cell : best;
+                                bestValue = greater ? value : bestValue;
                             }
                         }
-                        output[target + bin] = bestValue;
-                        argmax[target + bin] = best;
+                        pooled[target] = bestValue;
+                        landmarkArgmax[target] = best;
                     }
                 }
             }
+        }
+
+        /// <summary>Start of one landmark's <c>[C, P, P]</c> block in the output, and in the argmax through <paramref name="landmarkArgmax"/>.</summary>
+        private float* LandmarkOutput(int landmarkIndex, out int* landmarkArgmax)
+        {
+            var offset = (long)landmarkIndex * g.Channels * g.Bins * g.Bins;
+            landmarkArgmax = argmax + offset;
+            return output + offset;
+        }
+
+        /// <summary>The smallest rectangle holding every non-empty bin; empty when all are.</summary>
+        private static BinRectangle Union(ReadOnlySpan<BinRectangle> bins)
+        {
+            var union = default(BinRectangle);
+            foreach (var bin in bins)
+            {
+                if (bin.IsEmpty)
+                {
+                    continue;
+                }
+                union = union.IsEmpty
+                    ? bin
+                    : new BinRectangle(Math.Min(union.RowStart, bin.RowStart), Math.Max(union.RowEnd, bin.RowEnd),
+                        Math.Min(union.ColStart, bin.ColStart), Math.Max(union.ColEnd, bin.ColEnd));
+            }
+            return union;
         }
     }
 
