@@ -46,8 +46,8 @@ internal sealed class LandmarkPoolingFunction : autograd.SingleTensorFunction<La
         var gradFeatures = kernel.BackwardWritesWholeGradient
             ? empty(featureShape, ScalarType.Float32, argmax.device)
             : zeros(featureShape, ScalarType.Float32, argmax.device);
-        // The incoming gradient may be a broadcast view (e.g. from sum()); the kernel reads dense memory.
-        using var gradOutput = grad_output.contiguous();
+        // The incoming gradient may be a broadcast view (e.g. from sum()); the kernel reads dense float32 memory.
+        using var gradOutput = grad_output.to(ScalarType.Float32).contiguous();
         kernel.Backward(gradOutput, argmax, geometry, gradFeatures);
         argmax.Dispose();
         return [gradFeatures, null!, null!, null!, null!];
