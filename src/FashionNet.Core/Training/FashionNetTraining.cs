@@ -1,0 +1,133 @@
+using FashionNet.Data;
+using FashionNet.Data.Annotations;
+using FashionNet.Data.Imaging;
+using FashionNet.Data.Loading;
+using FashionNet.Kernels;
+using FashionNet.Model;
+using TorchSharp;
+
+namespace FashionNet.Training;
+
+/// <summary>Data-pipeline settings of a training run.</summary>
+public sealed record TrainingDataOptions
+{
+    /// <summary>Background decoding workers.</summary>
+    public int Workers { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Batches decoded ahead of the trainer.</summary>
+    public int Prefetch { get; init; } = 4;
+
+    /// <summary>Batch size when embedding the validation images.</summary>
+    public int EvaluationBatchSize { get; init; } = 32;
+
+    /// <summary>Validate on the query and gallery split between epochs (needs an In-shop style split).</summary>
+    public bool Validate { get; init; } = true;
+}
+
+/// <summary>
+/// A ready-to-run FashionNet training on an In-shop style dataset (train / query / gallery), composed from the
+/// library's pieces: the model and input normalization of a <see cref="ModelRecipe"/>, a P x K training loader with
+/// augmentation, the objective with attribute weights counted on the training split, an <see cref="InShopValidator"/>
+/// on the query and gallery images, and the two-stage <see cref="FashionNetTrainer"/>.
+/// </summary>
+public sealed class FashionNetTraining : IDisposable
+{
+    private readonly FashionNetCriterion _criterion;
+
+    private FashionNetTraining(ModelRecipe recipe, FashionNetModel model, IImageNormalizer normalizer, FashionNetCriterion criterion,
+        FashionNetTrainer trainer, FashionDataLoader? validationLoader)
+    {
+        Recipe = recipe;
+        Model = model;
+        Normalizer = normalizer;
+        _criterion = criterion;
+        Trainer = trainer;
+        ValidationLoader = validationLoader;
+    }
+
+    /// <summary>The recipe, fitted to the dataset's categories and attributes.</summary>
+    public ModelRecipe Recipe { get; }
+
+    /// <summary>The model being trained.</summary>
+    public FashionNetModel Model { get; }
+
+    /// <summary>The input normalization of the model's backbone.</summary>
+    public IImageNormalizer Normalizer { get; }
+
+    /// <summary>The trainer.</summary>
+    public FashionNetTrainer Trainer { get; }
+
+    /// <summary>The query and gallery images with the evaluation transform, or null without validation.</summary>
+    public FashionDataLoader? ValidationLoader { get; }
+
+    /// <summary>Builds the training.</summary>
+    /// <param name="dataset">An In-shop style dataset with a train split (and query / gallery for validation).</param>
+    /// <param name="recipe">The architecture; its heads are fitted to the dataset.</param>
+    /// <param name="options">The run's configuration.</param>
+    /// <param name="data">Pipeline settings.</param>
+    /// <exception cref="ArgumentException">The dataset has too few training items for P x K batches.</exception>
+    public static FashionNetTraining Create(FashionDataset dataset, ModelRecipe recipe, TrainingOptions options, TrainingDataOptions? data = null)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentNullException.ThrowIfNull(recipe);
+        ArgumentNullException.ThrowIfNull(options);
+        data ??= new TrainingDataOptions();
+        options.Validate();
+        recipe = recipe.For(dataset);
+
+        var train = dataset.IndicesOf(EvaluationSplit.Train);
+        var sampler = new PKBatchSampler(train, i => dataset.Samples[i].ItemIndex ?? -1, options.ItemsPerBatch, options.ImagesPerItem, options.Seed);
+        if (sampler.EligibleItems < options.ItemsPerBatch)
+        {
+            throw new ArgumentException(
+                $"The training split has {sampler.EligibleItems} items with at least {options.ImagesPerItem} images; P x K batches need {options.ItemsPerBatch}.",
+                nameof(dataset));
+        }
+
+        var (model, normalizer) = recipe.Build();
+        var loaderOptions = new DataLoaderOptions { Workers = data.Workers, Prefetch = data.Prefetch, Seed = options.Seed };
+        var trainLoader = new FashionDataLoader(dataset, sampler, ImageTransform.Training(recipe.ImageSize), normalizer, loaderOptions);
+        var criterion = new FashionNetCriterion(options.TripletMargin, AttributeWeightsOf(dataset, train));
+
+        FashionDataLoader? validationLoader = null;
+        IModelValidator? validator = null;
+        var evaluation = dataset.IndicesOf(EvaluationSplit.Query).Concat(dataset.IndicesOf(EvaluationSplit.Gallery)).ToArray();
+        if (data.Validate && evaluation.Length > 0)
+        {
+            validationLoader = EvaluationLoader(dataset, evaluation, recipe.ImageSize, normalizer, data.EvaluationBatchSize, loaderOptions);
+            validator = new InShopValidator(dataset, validationLoader);
+        }
+        var trainer = new FashionNetTrainer(model, options, trainLoader, criterion, validator, recipe.Fingerprint);
+        return new FashionNetTraining(recipe, model, normalizer, criterion, trainer, validationLoader);
+    }
+
+    /// <summary>A loader that feeds <paramref name="indices"/> in order through the deterministic evaluation transform.</summary>
+    public static FashionDataLoader EvaluationLoader(FashionDataset dataset, IReadOnlyList<int> indices, int imageSize, IImageNormalizer normalizer,
+        int batchSize, DataLoaderOptions? options = null) =>
+        new(dataset, new SequentialBatchSampler(indices, batchSize), ImageTransform.Evaluation(imageSize), normalizer, options);
+
+    /// <summary>Attribute loss weights from the labelled entries of the given samples, or null when they carry no attributes.</summary>
+    public static AttributeWeights? AttributeWeightsOf(FashionDataset dataset, IReadOnlyList<int> indices)
+    {
+        var labelled = indices.Select(i => dataset.Samples[i].Attributes).Where(a => a is not null).Select(a => a!.Value).ToList();
+        if (labelled.Count == 0 || labelled[0].Count == 0) return null;
+        int count = labelled[0].Count;
+        var targets = new float[labelled.Count * count];
+        var mask = new float[labelled.Count * count];
+        for (int row = 0; row < labelled.Count; row++)
+            labelled[row].CopyTo(targets.AsSpan(row * count, count), mask.AsSpan(row * count, count));
+        using var targetTensor = torch.tensor(targets, [labelled.Count, count]);
+        using var maskTensor = torch.tensor(mask, [labelled.Count, count]);
+        return AttributeWeights.FromLabels(targetTensor, maskTensor);
+    }
+
+    /// <summary>Runs (or resumes) the training; see <see cref="FashionNetTrainer.Run"/>.</summary>
+    public TrainingSummary Run(TrainingRunOptions run, CancellationToken cancellationToken = default) => Trainer.Run(run, cancellationToken);
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        Model.Dispose();
+        _criterion.Dispose();
+    }
+}

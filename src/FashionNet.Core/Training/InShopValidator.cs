@@ -1,0 +1,45 @@
+using FashionNet.Data.Annotations;
+using FashionNet.Data.Loading;
+using FashionNet.Evaluation;
+using FashionNet.Model;
+
+namespace FashionNet.Training;
+
+/// <summary>
+/// Validates on an In-shop style split: retrieval hit rate of the query images against the gallery (<c>r@1</c>,
+/// <c>r@5</c>, ...; <c>r@1</c> selects the best model) and, where the images have landmarks, the landmark normalized
+/// error (<c>landmark_error</c>, mean over slots) and detection rate at 0.05 (<c>landmark_detection@0.05</c>).
+/// </summary>
+public sealed class InShopValidator : IModelValidator
+{
+    private readonly FashionDataset _dataset;
+    private readonly FashionDataLoader _loader;
+
+    /// <summary>Creates the validator.</summary>
+    /// <param name="dataset">The dataset.</param>
+    /// <param name="loader">Its query and gallery samples, sequentially sampled, with the evaluation transform.</param>
+    public InShopValidator(FashionDataset dataset, FashionDataLoader loader)
+    {
+        _dataset = dataset ?? throw new ArgumentNullException(nameof(dataset));
+        _loader = loader ?? throw new ArgumentNullException(nameof(loader));
+    }
+
+    /// <inheritdoc/>
+    public string SelectionMetric => "r@1";
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, double> Validate(FashionNetModel model, CancellationToken cancellationToken)
+    {
+        using var predictions = DatasetPredictions.Predict(model, _loader, cancellationToken);
+        var metrics = new Dictionary<string, double>();
+        foreach (var rate in BenchmarkEvaluation.InShopRetrieval(_dataset, predictions).HitRate)
+            metrics[$"r@{rate.K}"] = rate.Rate;
+        var landmarks = BenchmarkEvaluation.Landmarks(_dataset, predictions);
+        if (landmarks.MeanError is { } error)
+        {
+            metrics["landmark_error"] = error;
+            metrics["landmark_detection@0.05"] = landmarks.DetectionRates.First(r => r.Threshold == 0.05).Rate;
+        }
+        return metrics;
+    }
+}

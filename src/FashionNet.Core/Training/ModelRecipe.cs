@@ -1,0 +1,134 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FashionNet.Data.Annotations;
+using FashionNet.Data.Imaging;
+using FashionNet.Model;
+using FashionNet.Model.Backbones;
+using FashionNet.Model.Pretrained;
+using static TorchSharp.torch;
+
+namespace FashionNet.Training;
+
+/// <summary>How the backbone starts.</summary>
+public enum BackboneInitialization
+{
+    /// <summary>Random initialization (torchvision layout).</summary>
+    Random,
+
+    /// <summary>
+    /// ImageNet weights imported from ML.NET's ResNet18 ONNX (ResNet18 only; its CNTK layout has three blocks in layer4),
+    /// with the matching input normalization (BGR minus the mean image).
+    /// </summary>
+    ImageNet,
+}
+
+/// <summary>
+/// Everything that fixes a FashionNet architecture and its input: stored in every checkpoint (as its model
+/// fingerprint), so a checkpoint alone is enough to rebuild the model that reads it.
+/// </summary>
+public sealed record ModelRecipe
+{
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    /// <summary>The backbone.</summary>
+    public BackboneKind Backbone { get; init; } = BackboneKind.ResNet18;
+
+    /// <summary>How the backbone starts.</summary>
+    public BackboneInitialization Initialization { get; init; } = BackboneInitialization.ImageNet;
+
+    /// <summary>Square network input size in pixels.</summary>
+    public int ImageSize { get; init; } = 224;
+
+    /// <summary>Retrieval embedding size.</summary>
+    public int EmbeddingSize { get; init; } = 256;
+
+    /// <summary>Number of category classes.</summary>
+    public int CategoryCount { get; init; } = 50;
+
+    /// <summary>Number of binary attributes.</summary>
+    public int AttributeCount { get; init; } = 1000;
+
+    /// <summary>Landmark pooling window (odd, in trunk feature cells).</summary>
+    public int PoolingWindow { get; init; } = 3;
+
+    /// <summary>Landmark pooling bins per side.</summary>
+    public int PoolingBins { get; init; } = 1;
+
+    /// <summary>Freeze the shared trunk (conv1..conv4) while training.</summary>
+    public bool FreezeTrunk { get; init; }
+
+    /// <summary>Where the ImageNet ONNX files are (default: <see cref="ImageNetWeights.DefaultDirectory"/>); not part of the fingerprint.</summary>
+    [JsonIgnore]
+    public string? PretrainedDirectory { get; init; }
+
+    /// <summary>A recipe whose category and attribute heads fit <paramref name="dataset"/> (at least one class each).</summary>
+    public ModelRecipe For(FashionDataset dataset)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        int categories = Math.Max(dataset.Categories.Count, dataset.Samples.Select(s => s.CategoryLabel ?? 0).DefaultIfEmpty(0).Max());
+        int attributes = dataset.Attributes.Count > 0 ? dataset.Attributes.Count : dataset.Samples.FirstOrDefault(s => s.Attributes is not null)?.Attributes?.Count ?? 0;
+        return this with { CategoryCount = Math.Max(1, categories), AttributeCount = Math.Max(1, attributes) };
+    }
+
+    /// <summary>The fingerprint stored in checkpoints and retrieval indexes: this recipe as canonical JSON.</summary>
+    [JsonIgnore]
+    public string Fingerprint => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>Rebuilds a recipe from a checkpoint's fingerprint.</summary>
+    /// <exception cref="FormatException">The fingerprint is not a FashionNet model recipe.</exception>
+    public static ModelRecipe FromFingerprint(string fingerprint)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<ModelRecipe>(fingerprint, JsonOptions) ?? throw new FormatException("empty model fingerprint");
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"The model fingerprint is not a FashionNet model recipe: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The model options of this recipe.</summary>
+    public FashionNetOptions ModelOptions() => new()
+    {
+        ImageWidth = ImageSize,
+        ImageHeight = ImageSize,
+        EmbeddingSize = EmbeddingSize,
+        CategoryCount = CategoryCount,
+        AttributeCount = AttributeCount,
+        PoolingWindow = PoolingWindow,
+        PoolingBins = PoolingBins,
+        FreezeTrunk = FreezeTrunk,
+    };
+
+    /// <summary>
+    /// Builds the model (with ImageNet weights when the recipe says so) and the image normalization its backbone
+    /// expects. The caller owns the returned model.
+    /// </summary>
+    public (FashionNetModel Model, IImageNormalizer Normalizer) Build()
+    {
+        if (Initialization == BackboneInitialization.Random)
+            return (new FashionNetModel(ModelOptions(), BackboneFactory.Create(Backbone)), ChannelNormalizer.ImageNet);
+        if (Backbone != BackboneKind.ResNet18)
+            throw new NotSupportedException($"ImageNet weights without a download exist for ResNet18 only, not {Backbone}; load torchvision weights with Backbone.LoadPyTorchStateDict.");
+
+        var (backbone, preprocessing) = ImageNetWeights.LoadResNet18(PretrainedDirectory);
+        using (preprocessing)
+        {
+            return (new FashionNetModel(ModelOptions(), backbone), MeanImageNormalizer(preprocessing));
+        }
+    }
+
+    private MeanImageBgrNormalizer MeanImageNormalizer(ResNet18OnnxPreprocessing preprocessing)
+    {
+        using var scope = NewDisposeScope();
+        var mean = preprocessing.MeanImage;
+        if (mean.shape[2] != ImageSize || mean.shape[3] != ImageSize)
+            mean = nn.functional.interpolate(mean, [ImageSize, ImageSize], mode: InterpolationMode.Bilinear, align_corners: false);
+        return new MeanImageBgrNormalizer(mean.contiguous().data<float>().ToArray(), ImageSize, ImageSize);
+    }
+}
