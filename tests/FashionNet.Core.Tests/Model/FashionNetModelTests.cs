@@ -46,6 +46,19 @@ public class FashionNetModelTests
     }
 
     [Fact]
+    public void Embed_returns_the_forward_embedding()
+    {
+        using var scope = NewDisposeScope();
+        using var model = new FashionNetModel(SmallOptions(64), ResNet.ResNet18());
+        model.eval();
+        var images = randn(3, 3, 64, 64);
+        using var output = model.forward(images, null, null);
+        var embedding = model.Embed(images);
+        Assert.Equal([3L, 16], embedding.shape);
+        Assert.True(embedding.eq(output.Embedding).all().item<bool>());
+    }
+
+    [Fact]
     public void Training_with_ground_truth_landmarks_sends_gradient_to_every_branch()
     {
         using var scope = NewDisposeScope();
