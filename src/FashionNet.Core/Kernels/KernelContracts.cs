@@ -26,6 +26,12 @@ internal interface ILandmarkPoolingKernel
 
     /// <summary>Adds each element of gradOutput <c>[N,L,C,P,P]</c> to gradFeatures <c>[N,C,H,W]</c> (zero-filled by the caller) at its argmax.</summary>
     void Backward(torch.Tensor gradOutput, torch.Tensor argmax, in LandmarkPoolingGeometry geometry, torch.Tensor gradFeatures);
+
+    /// <summary>
+    /// True when <see cref="Backward"/> writes every element of gradFeatures itself (zeros where no gradient arrives),
+    /// so the caller may pass uninitialised memory instead of zero-filling a feature-sized tensor first.
+    /// </summary>
+    bool BackwardWritesWholeGradient => false;
 }
 
 /// <summary>

@@ -32,11 +32,11 @@ public static class KernelFunctional
         RequireFloat32IfKernel(kernel, features, nameof(features), options.Backend);
 
         using var scope = NewDisposeScope();
-        var coordinates = landmarks.to(ScalarType.Float32).contiguous();
-        var visible = (visibility.dtype == ScalarType.Float32 ? visibility : visibility.ne(0).to(ScalarType.Float32)).contiguous();
+        var coordinates = Dense(landmarks, ScalarType.Float32);
+        var visible = NonzeroAsOne(visibility, ScalarType.Float32);
         var pooled = kernel is null
             ? ReferenceLandmarkPooling.Forward(features, coordinates, visible, geometry)
-            : LandmarkPoolingFunction.Apply(features.contiguous(), coordinates, visible, geometry, kernel);
+            : LandmarkPoolingFunction.Apply(Dense(features, ScalarType.Float32), coordinates, visible, geometry, kernel);
         return scope.MoveToOuter(pooled);
     }
 
@@ -69,13 +69,13 @@ public static class KernelFunctional
 
         using var scope = NewDisposeScope();
         var dtype = logits.dtype;
-        var y = targets.to(dtype).contiguous();
-        var labelled = mask is null ? null : (mask.dtype == dtype ? mask : mask.ne(0).to(dtype)).contiguous();
-        var posWeight = positiveWeights.to(dtype).contiguous();
-        var negWeight = negativeWeights.to(dtype).contiguous();
+        var y = Dense(targets, dtype);
+        var labelled = mask is null ? null : NonzeroAsOne(mask, dtype);
+        var posWeight = Dense(positiveWeights, dtype);
+        var negWeight = Dense(negativeWeights, dtype);
         var loss = kernel is null
             ? ReferenceWeightedAttributeLoss.Forward(logits, y, labelled, posWeight, negWeight, options.Reduction)
-            : WeightedAttributeLossFunction.Apply(logits.contiguous(), y, labelled, posWeight, negWeight, options.Reduction, kernel);
+            : WeightedAttributeLossFunction.Apply(Dense(logits, dtype), y, labelled, posWeight, negWeight, options.Reduction, kernel);
         return scope.MoveToOuter(loss);
     }
 
@@ -124,13 +124,24 @@ public static class KernelFunctional
             RequireShape(mask.dim() == 2 && mask.shape[0] == n && mask.shape[1] == a, mask, nameof(mask), $"[{n}, {a}]");
             RequireSameDevice(logits, mask, nameof(mask));
         }
-        foreach (var (weights, name) in new[] { (positiveWeights, nameof(positiveWeights)), (negativeWeights, nameof(negativeWeights)) })
+        RequireWeights(positiveWeights, nameof(positiveWeights));
+        RequireWeights(negativeWeights, nameof(negativeWeights));
+
+        void RequireWeights(Tensor weights, string name)
         {
             RequireShape(weights.dim() == 1 && weights.shape[0] == a, weights, name, $"[{a}]");
             RequireFloatingPoint(weights, name);
             RequireSameDevice(logits, weights, name);
         }
     }
+
+    /// <summary>The tensor itself when it already has <paramref name="dtype"/> and a contiguous layout, else a converted contiguous copy.</summary>
+    private static Tensor Dense(Tensor tensor, ScalarType dtype) =>
+        tensor.dtype == dtype && tensor.is_contiguous() ? tensor : tensor.to(dtype).contiguous();
+
+    /// <summary>A dense <paramref name="dtype"/> tensor that is nonzero exactly where the input is (a plain conversion could round tiny values to 0).</summary>
+    private static Tensor NonzeroAsOne(Tensor tensor, ScalarType dtype) =>
+        tensor.dtype == dtype ? Dense(tensor, dtype) : tensor.ne(0).to(dtype);
 
     private static void RequireFloat32IfKernel(object? kernel, Tensor tensor, string name, KernelBackend backend)
     {
@@ -159,11 +170,14 @@ public static class KernelFunctional
 
     private static void RequireSameDevice(Tensor reference, Tensor tensor, string name)
     {
-        if (reference.device.type != tensor.device.type || reference.device.index != tensor.device.index)
+        if (!OnSameDevice(reference, tensor))
         {
             throw new ArgumentException($"Expected a tensor on {reference.device}, got one on {tensor.device}.", name);
         }
     }
+
+    /// <summary>Device equality by type and index (<see cref="Device"/> compares by reference).</summary>
+    internal static bool OnSameDevice(Tensor a, Tensor b) => a.device_type == b.device_type && a.device_index == b.device_index;
 
     private static string Shape(Tensor tensor) => $"[{string.Join(", ", tensor.shape)}]";
 }

@@ -33,7 +33,7 @@ public sealed class WeightedAttributeLoss : nn.Module<Tensor, Tensor, Tensor?, T
             throw new ArgumentException($"Expected a 1-D floating-point tensor [A], got {positiveWeights.dtype} [{string.Join(", ", positiveWeights.shape)}].", nameof(positiveWeights));
         }
         if (negativeWeights.dim() != 1 || !negativeWeights.is_floating_point() || negativeWeights.shape[0] != positiveWeights.shape[0]
-            || negativeWeights.device != positiveWeights.device)
+            || !KernelFunctional.OnSameDevice(negativeWeights, positiveWeights))
         {
             throw new ArgumentException(
                 $"Expected a 1-D floating-point tensor [{positiveWeights.shape[0]}] on {positiveWeights.device}, got {negativeWeights.dtype} [{string.Join(", ", negativeWeights.shape)}] on {negativeWeights.device}.",

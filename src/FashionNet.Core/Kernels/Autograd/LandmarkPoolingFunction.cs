@@ -42,9 +42,12 @@ internal sealed class LandmarkPoolingFunction : autograd.SingleTensorFunction<La
         var geometry = (LandmarkPoolingGeometry)ctx.get_data(GeometryKey);
         var kernel = (ILandmarkPoolingKernel)ctx.get_data(KernelKey);
 
-        var gradFeatures = zeros([geometry.Batch, geometry.Channels, geometry.Height, geometry.Width], ScalarType.Float32, argmax.device);
-        // The incoming gradient may be a broadcast view (e.g. from sum()); the kernel reads dense memory.
-        using var gradOutput = grad_output.contiguous();
+        long[] featureShape = [geometry.Batch, geometry.Channels, geometry.Height, geometry.Width];
+        var gradFeatures = kernel.BackwardWritesWholeGradient
+            ? empty(featureShape, ScalarType.Float32, argmax.device)
+            : zeros(featureShape, ScalarType.Float32, argmax.device);
+        // The incoming gradient may be a broadcast view (e.g. from sum()); the kernel reads dense float32 memory.
+        using var gradOutput = grad_output.to(ScalarType.Float32).contiguous();
         kernel.Backward(gradOutput, argmax, geometry, gradFeatures);
         argmax.Dispose();
         return [gradFeatures, null!, null!, null!, null!];

@@ -28,13 +28,13 @@ internal sealed unsafe class CpuWeightedAttributeLossKernel : IWeightedAttribute
         {
             return;
         }
-        var job = new Job(
+        var body = new Body(
             TensorMemory.Pointer<float>(logits), TensorMemory.Pointer<float>(targets),
             mask is null ? null : TensorMemory.Pointer<float>(mask),
             TensorMemory.Pointer<float>(posWeight), TensorMemory.Pointer<float>(negWeight),
             TensorMemory.Pointer<float>(loss), TensorMemory.Pointer<float>(gradLogits),
             (int)logits.shape[1]);
-        PlaneRanges.Run(entries, MinimumEntriesPerRange, job.Run);
+        ParallelRanges.Run(entries, MinimumEntriesPerRange, body);
     }
 
     /// <summary>
@@ -43,8 +43,9 @@ internal sealed unsafe class CpuWeightedAttributeLossKernel : IWeightedAttribute
     /// </summary>
     private static double Log1p(double t) => t < 1e-8 ? t * (1 - 0.5 * t) : Math.Log(1 + t);
 
-    private readonly struct Job(
+    private readonly struct Body(
         float* logits, float* targets, float* mask, float* posWeight, float* negWeight, float* loss, float* gradLogits, int attributes)
+        : IRangeBody
     {
         public void Run(long start, long end)
         {
