@@ -34,7 +34,7 @@ public class FashionNetLossTests
             Attributes = tensor(new[] { 1f, 0f, 0f, 1f, 1f, 1f, 0f, 0f }, [4L, 2]),
             Items = tensor(new long[] { 0, 0, 1, 1 }),
         };
-        using var loss = new FashionNetLoss(AttributeLoss(), FashionNetLossWeights.Stage1, tripletMargin: 0.5);
+        using var loss = new FashionNetLoss(AttributeLoss(), FashionNetLossWeights.Stage1, tripletMargin: 1.5);
         var terms = loss.forward(output, targets);
 
         // Landmarks: visible and annotated are sample 0 (both) and sample 2 (both): squared errors 0.01, 0.04, 0.32, 0.32.
@@ -47,6 +47,10 @@ public class FashionNetLossTests
         Assert.Equal(crossEntropy.forward(output.ItemLogits!, targets.Items).item<float>(), terms.Item.item<float>());
         using var attributes = AttributeLoss();
         Assert.Equal(attributes.forward(output.AttributeLogits, targets.Attributes, null).item<float>(), terms.Attributes.item<float>());
+        using var miner = new BatchHardMiner();
+        using var triplet = new TripletMarginLoss(1.5);
+        using var triplets = miner.forward(output.Embedding, targets.Items);
+        Assert.Equal(triplet.forward(output.Embedding, triplets).item<float>(), terms.Triplet.item<float>());
         Assert.True(terms.Triplet.item<float>() > 0);
 
         float expected = 5 * terms.Landmarks.item<float>() + 5 * terms.Visibility.item<float>() + terms.Category.item<float>()
