@@ -85,8 +85,10 @@ public class FashionNetModelTests
         using var scope = NewDisposeScope();
         using var model = new FashionNetModel(SmallOptions(64, freeze: true), ResNet.ResNet18());
         model.train();
+        var trunkMean = model.state_dict()["backbone.layer3.1.bn2.running_mean"].clone();
         using var output = model.forward(randn(2, 3, 64, 64), rand(2, 8, 2), ones(2, 8));
         SumOfAllOutputs(output).backward();
+        Assert.True(model.state_dict()["backbone.layer3.1.bn2.running_mean"].eq(trunkMean).all().item<bool>());
 
         string[] trunk = ["backbone.conv1.", "backbone.bn1.", "backbone.layer1.", "backbone.layer2.", "backbone.layer3."];
         foreach (var (name, parameter) in model.named_parameters())
