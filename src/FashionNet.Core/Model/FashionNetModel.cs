@@ -116,11 +116,14 @@ public sealed class FashionNetModel : nn.Module<Tensor, Tensor?, Tensor?, Fashio
         return output.MoveToOuterDisposeScope();
     }
 
-    /// <summary>The L2-normalized retrieval embeddings <c>[N, EmbeddingSize]</c> of <paramref name="images"/>, pooling at predicted landmarks or as the current mode says.</summary>
+    /// <summary>
+    /// The L2-normalized retrieval embeddings <c>[N, EmbeddingSize]</c> of <paramref name="images"/>, the local branch
+    /// pooling at predicted landmarks. Gradient recording and train/eval mode are the caller's.
+    /// </summary>
     public Tensor Embed(Tensor images)
     {
         using var scope = NewDisposeScope();
-        using var output = forward(images, null, null);
+        var output = forward(images, null, null);
         return output.Embedding.MoveToOuterDisposeScope();
     }
 

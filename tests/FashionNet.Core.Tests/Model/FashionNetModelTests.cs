@@ -46,6 +46,19 @@ public class FashionNetModelTests
     }
 
     [Fact]
+    public void Embed_returns_the_forward_embedding()
+    {
+        using var scope = NewDisposeScope();
+        using var model = new FashionNetModel(SmallOptions(64), ResNet.ResNet18());
+        model.eval();
+        var images = randn(3, 3, 64, 64);
+        using var output = model.forward(images, null, null);
+        var embedding = model.Embed(images);
+        Assert.Equal([3L, 16], embedding.shape);
+        Assert.True(embedding.eq(output.Embedding).all().item<bool>());
+    }
+
+    [Fact]
     public void Training_with_ground_truth_landmarks_sends_gradient_to_every_branch()
     {
         using var scope = NewDisposeScope();
@@ -72,8 +85,10 @@ public class FashionNetModelTests
         using var scope = NewDisposeScope();
         using var model = new FashionNetModel(SmallOptions(64, freeze: true), ResNet.ResNet18());
         model.train();
+        var trunkMean = model.state_dict()["backbone.layer3.1.bn2.running_mean"].clone();
         using var output = model.forward(randn(2, 3, 64, 64), rand(2, 8, 2), ones(2, 8));
         SumOfAllOutputs(output).backward();
+        Assert.True(model.state_dict()["backbone.layer3.1.bn2.running_mean"].eq(trunkMean).all().item<bool>());
 
         string[] trunk = ["backbone.conv1.", "backbone.bn1.", "backbone.layer1.", "backbone.layer2.", "backbone.layer3."];
         foreach (var (name, parameter) in model.named_parameters())

@@ -40,6 +40,23 @@ public class OnnxImportTests(ITestOutputHelper output)
     }
 
     [SkippableFact]
+    public void Preprocessing_outlives_the_dispose_scope_it_was_loaded_in_and_resizes_its_mean_image()
+    {
+        RequireWeights();
+        ResNet18OnnxPreprocessing preprocessing;
+        using (NewDisposeScope()) preprocessing = ResNet18OnnxPreprocessing.Load(ImageNetWeights.PreprocessPath());
+        using (preprocessing)
+        using (NewDisposeScope())
+        {
+            var white = full(1, 3, 64, 96, 255f);
+            var output = preprocessing.forward(white);
+            Assert.Equal([1L, 3, 64, 96], output.shape);
+            // The mean image is about the ImageNet mean (BGR ~ 104, 117, 123), so white minus it lies in (100, 160).
+            Assert.True(output.gt(100).all().item<bool>() && output.lt(160).all().item<bool>());
+        }
+    }
+
+    [SkippableFact]
     public void Truncated_or_foreign_files_fail_with_the_path()
     {
         RequireWeights();

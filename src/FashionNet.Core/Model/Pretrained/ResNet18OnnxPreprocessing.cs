@@ -13,12 +13,14 @@ public sealed class ResNet18OnnxPreprocessing : nn.Module<Tensor, Tensor>
     /// <summary>File name of the preprocessing model in the package (<c>tools/DnnImageModels/ResNetPrepOnnx/</c>).</summary>
     public const string FileName = "ResNetPreprocess.onnx";
 
-    private readonly Tensor meanImage;
+    // Not readonly, and named like its buffer: TorchSharp's Module.to() replaces buffer fields by name.
+    private Tensor meanImage;
 
     private ResNet18OnnxPreprocessing(Tensor bgrMeanImage) : base(nameof(ResNet18OnnxPreprocessing))
     {
-        meanImage = bgrMeanImage;
-        register_buffer("mean_image", meanImage);
+        // The module owns the buffer: it must outlive any dispose scope the module is created in.
+        meanImage = bgrMeanImage.DetachFromDisposeScope();
+        register_buffer(nameof(meanImage), meanImage);
     }
 
     /// <summary>The BGR mean image <c>[1, 3, 224, 224]</c>.</summary>
