@@ -12,7 +12,8 @@ namespace FashionNet.Benchmarks;
 /// Images per second = 256 / (mean time per operation).
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 6)]
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 2, iterationCount: 12)]
+[MinColumn, MedianColumn]
 public class ImagePipelineBenchmarks
 {
     private const int Images = 256;

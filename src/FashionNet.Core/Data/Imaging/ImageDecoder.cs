@@ -148,5 +148,5 @@ public sealed class ImageDecoder
     private static bool IsDecoderFailure(Exception e) =>
         e is ImageFormatException or InvalidMemoryOperationException or ImageProcessingException
             or ArgumentException or IndexOutOfRangeException or InvalidOperationException or OverflowException
-            or NotSupportedException or EndOfStreamException or IOException or OutOfMemoryException;
+            or NotSupportedException or EndOfStreamException or IOException;
 }

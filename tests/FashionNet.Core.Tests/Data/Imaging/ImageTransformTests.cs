@@ -1,6 +1,7 @@
 using FashionNet.Data;
 using FashionNet.Data.Annotations;
 using FashionNet.Data.Imaging;
+using FashionNet.Tests.TestSupport;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -212,5 +213,36 @@ public sealed class ImageTransformTests
         normalizer.Normalize(rgb, 1, 2);
         Assert.Equal([249, 253, 140, 140, -50, -140], rgb);
         Assert.Throws<ArgumentException>(() => normalizer.Normalize(new float[12], 2, 2));
+    }
+
+    [SkippableFact]
+    public void Real_robot_photos_keep_their_landmarks_on_the_garment_through_the_evaluation_crop()
+    {
+        string root = SharedData.Require(SharedData.LandmarksRobot);
+        FashionDataset dataset = DeepFashionReader.Read(root, DeepFashionFormat.Landmarks);
+        var transform = ImageTransform.Evaluation(224);
+        var decoder = new ImageDecoder();
+        var pixels = new float[3 * 224 * 224];
+        foreach (FashionSample sample in dataset.Samples.Take(6))
+        {
+            using Image<Rgb24> image = decoder.Decode(dataset.ImageFullPath(sample));
+            CropGeometry geometry = transform.Plan(image.Width, image.Height, sample.BoundingBox, null);
+            transform.Render(image, geometry, pixels);
+            LandmarkSet mapped = transform.MapLandmarks(geometry, sample.Landmarks!);
+            foreach (LandmarkSlot slot in LandmarkLayout.SlotsOf(sample.ClothesType!.Value))
+            {
+                Landmark source = sample.Landmarks![slot], target = mapped[slot];
+                if (source.Visibility != LandmarkVisibility.Visible) continue;
+                // The box plus margin contains the garment, so its visible landmarks stay visible and inside.
+                Assert.Equal(LandmarkVisibility.Visible, target.Visibility);
+                (float x, float y) = geometry.UnmapPoint(target.X, target.Y, 224, 224);
+                Assert.Equal(source.X, x, 0.01f);
+                Assert.Equal(source.Y, y, 0.01f);
+                // The rendered pixel under the landmark matches the source pixel's colour closely (downscaled ~3x).
+                Rgb24 original = image[(int)source.X, (int)source.Y];
+                int at = (int)MathF.Round(target.Y) * 224 + (int)MathF.Round(target.X);
+                Assert.InRange(MathF.Abs(pixels[at] - original.R), 0, 60);
+            }
+        }
     }
 }
