@@ -131,12 +131,20 @@ internal static class AnnotationFiles
         });
     }
 
-    /// <summary><c>attribute_name attribute_type</c> rows; names may contain spaces, so the type is the last token.</summary>
-    public static void ReadAttributeNames(DatasetBuilder builder, string path)
+    /// <summary>
+    /// <c>attribute_name attribute_type</c> rows, names possibly with spaces, so the type is the last token
+    /// (Category and Attribute, Consumer-to-shop); or, when not <paramref name="typed"/>, the whole row is the name (In-shop).
+    /// </summary>
+    public static void ReadAttributeNames(DatasetBuilder builder, string path, bool typed)
     {
         using var file = ListFile.Open(path, "attribute_name");
         file.ReadRows(builder.Context, row =>
         {
+            if (!typed)
+            {
+                builder.Attributes.Add(new AttributeInfo(Encoding.UTF8.GetString(row.Text.Trim(" \t"u8)), null));
+                return;
+            }
             var (name, type) = ReadNameAndType(row, "attribute_name", "attribute_type");
             if (type < 1) throw row.Error($"attribute_type {type} is not a positive type code");
             builder.Attributes.Add(new AttributeInfo(name, type));

@@ -70,13 +70,14 @@ internal sealed class DatasetBuilder(DeepFashionFormat format, string root, Read
         _itemsFixed = true;
     }
 
-    /// <summary>Index of an item of a partition row, adding it unless the table was fixed by an item list.</summary>
-    public int ItemIndexFor(in ListRow row, string itemId)
+    /// <summary>A partition row's item must be in the item list file, when there is one.</summary>
+    public void CheckItem(in ListRow row, string itemId)
     {
-        if (_itemIndex.TryGetValue(itemId, out int index)) return index;
-        if (_itemsFixed) throw row.Error($"item '{itemId}' is not in the item list file");
-        return AddItem(itemId);
+        if (_itemsFixed && !_itemIndex.ContainsKey(itemId)) throw row.Error($"item '{itemId}' is not in the item list file");
     }
+
+    /// <summary>Index of an item (checked with <see cref="CheckItem"/>), added to the table when new.</summary>
+    public int ItemIndexFor(string itemId) => _itemIndex.TryGetValue(itemId, out int index) ? index : AddItem(itemId);
 
     /// <summary>Index of an already known item, for rows of item annotation files.</summary>
     public int KnownItem(in ListRow row, string itemId) =>
