@@ -119,6 +119,7 @@ internal sealed class ListFile : IDisposable
     private void ReadCountLine()
     {
         if (!TryReadLine(out var line)) throw Error(0, "empty file: expected the number of entries on line 1");
+        if (line.StartsWith("\uFEFF"u8)) line = line[3..];
         var tokens = new ListRow(this, LineNumber, line);
         if (!tokens.TryNextToken(out var token) || !Utf8Parser.TryParse(token, out int count, out int consumed) ||
             consumed != token.Length || count < 0 || tokens.TryNextToken(out _))
