@@ -18,6 +18,8 @@ internal enum BoxLayout
 /// <summary>Readers of the list files the benchmarks share; each fills a <see cref="DatasetBuilder"/>.</summary>
 internal static class AnnotationFiles
 {
+    private static readonly byte[][] SplitTokens = [.. Enum.GetValues<EvaluationSplit>().Select(s => Encoding.ASCII.GetBytes(s.ToFileToken()))];
+
     public static ClothesType ReadClothesType(ref ListRow row)
     {
         int code = row.NextInt("clothes_type");
@@ -25,8 +27,6 @@ internal static class AnnotationFiles
             ? (ClothesType)code
             : throw row.Error($"unknown clothes type {code} (expected 1 upper-body, 2 lower-body or 3 full-body)");
     }
-
-    private static readonly byte[][] SplitTokens = [.. Enum.GetValues<EvaluationSplit>().Select(s => Encoding.ASCII.GetBytes(s.ToFileToken()))];
 
     public static EvaluationSplit ReadSplit(ref ListRow row, IReadOnlyList<EvaluationSplit> allowed)
     {
