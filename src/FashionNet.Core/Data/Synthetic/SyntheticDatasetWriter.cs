@@ -115,7 +115,8 @@ public static class SyntheticDatasetWriter
         WriteList(root, "Anno/list_landmarks_inshop.txt", LandmarkHeader, views.Select(v => LandmarkRow(v, width)));
         WriteFile(root, "Anno/list_item_inshop.txt",
             [dataset.Items.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), .. dataset.Items.Select(i => i.ItemId)]);
-        WriteAttributeNames(root);
+        // In-shop's attribute list names the attributes only; the type column belongs to Category and Attribute.
+        WriteList(root, "Anno/list_attr_cloth.txt", "attribute_name", GarmentCatalog.Attributes.Select(a => a.Name));
         WriteList(root, "Anno/list_attr_items.txt", "item_id attribute_labels",
             dataset.Items.Select(i => $"{i.ItemId} {string.Join(' ', i.Attributes.Select(LabelText))}"));
     }
@@ -128,7 +129,8 @@ public static class SyntheticDatasetWriter
             GarmentCatalog.Categories.Select(c => Invariant($"{c.Name,-20}{(int)c.ClothesType}")));
         WriteList(root, "Anno/list_category_img.txt", "image_name category_label",
             views.Select(v => Invariant($"{Pad(v.ImageName, width)}{v.Item.CategoryLabel}")));
-        WriteAttributeNames(root);
+        WriteList(root, "Anno/list_attr_cloth.txt", "attribute_name attribute_type",
+            GarmentCatalog.Attributes.Select(a => Invariant($"{a.Name,-28}{a.Type}")));
         // This benchmark's image labels are 1 / -1 only: a sleeve length that does not apply is negative here.
         WriteList(root, "Anno/list_attr_img.txt", "image_name attribute_labels",
             views.Select(v => $"{Pad(v.ImageName, width)}{string.Join(' ', v.Item.Attributes.Select(a => LabelText(a == 0 ? (sbyte)-1 : a)))}"));
@@ -145,10 +147,6 @@ public static class SyntheticDatasetWriter
         WriteList(root, "Anno/list_bbox.txt", "image_name x_1 y_1 x_2 y_2", views.Select(v => $"{Pad(v.ImageName, width)}{BoxColumns(v)}"));
         WriteList(root, "Eval/list_eval_partition.txt", "image_name evaluation_status", views.Select(v => $"{Pad(v.ImageName, width)}{v.Item.Split}"));
     }
-
-    private static void WriteAttributeNames(string root) =>
-        WriteList(root, "Anno/list_attr_cloth.txt", "attribute_name attribute_type",
-            GarmentCatalog.Attributes.Select(a => Invariant($"{a.Name,-28}{a.Type}")));
 
     private static string LandmarkRow(SyntheticView view, int width)
     {
