@@ -161,7 +161,8 @@ public static class SyntheticDatasetWriter
         return row.ToString();
     }
 
-    private static string BoxColumns(SyntheticView view) => Invariant($"{view.Box.X1} {view.Box.Y1} {view.Box.X2} {view.Box.Y2}");
+    private static string BoxColumns(SyntheticView view) =>
+        Invariant($"{(int)view.Box.X1} {(int)view.Box.Y1} {(int)view.Box.X2} {(int)view.Box.Y2}");
 
     private static string LabelText(sbyte label) => label switch { 1 => " 1", -1 => "-1", _ => " 0" };
 

@@ -83,7 +83,12 @@ public sealed class SyntheticDatasetTests : IDisposable
             }
 
             // The box is tight around the garment pixels.
-            Assert.Equal(1, mask[view.Box.Y1 * size + Enumerable.Range(0, size).First(x => mask[view.Box.Y1 * size + x] == 1)]);
+            int top = (int)view.Box.Y1, bottom = (int)view.Box.Y2, leftmost = (int)view.Box.X1, rightmost = (int)view.Box.X2;
+            Assert.Contains((byte)1, mask.AsSpan(top * size, size).ToArray());
+            Assert.Contains((byte)1, mask.AsSpan(bottom * size, size).ToArray());
+            Assert.Contains(Enumerable.Range(0, size), y => mask[y * size + leftmost] == 1);
+            Assert.Contains(Enumerable.Range(0, size), y => mask[y * size + rightmost] == 1);
+            Assert.DoesNotContain(Enumerable.Range(0, size), y => leftmost > 0 && mask[y * size + leftmost - 1] == 1);
         }
 
         Assert.All(counts, c => Assert.True(c > 0, "Each visibility (visible, occluded, truncated) should occur."));

@@ -41,7 +41,7 @@ public sealed class SyntheticRoundTripTests : IDisposable
             Assert.Equal(view.Item.Category.ClothesType, sample.ClothesType);
             Assert.Equal(view.PoseType, sample.PoseType);
             Assert.Equal(view.VariationType, sample.VariationType);
-            Assert.Equal(new BoundingBox(view.Box.X1, view.Box.Y1, view.Box.X2, view.Box.Y2), sample.BoundingBox);
+            Assert.Equal(view.Box, sample.BoundingBox);
             AssertSameLandmarks(view.Landmarks, sample.Landmarks);
             AttributeLabels labels = sample.Attributes!.Value;
             Assert.Equal(view.Item.Attributes.Select(a => (AttributeValue)a), Enumerable.Range(0, labels.Count).Select(k => labels[k]));
