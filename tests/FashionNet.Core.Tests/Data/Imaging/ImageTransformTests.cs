@@ -176,11 +176,13 @@ public sealed class ImageTransformTests
         Assert.Equal(plain, transform.Plan(256, 256, box, new Random(1)));
         Assert.Equal(plain, transform.Plan(256, 256, box, new Random(2)));
         Assert.False(plain.Flip);
-        // Square crop around the box centre with a 10% margin on the longer side.
-        Assert.Equal(160 * 1.2f, plain.Width, 3);
+        // Square crop around the box centre with a 10% margin on the longer side; the box spans pixels 40..200
+        // inclusive, i.e. the continuous [40, 201), centre 120.5.
+        Assert.Equal(161 * 1.2f, plain.Width, 3);
         Assert.Equal(plain.Width, plain.Height);
-        Assert.Equal(80f, plain.X + plain.Width / 2, 3);
-        Assert.Equal(120f, plain.Y + plain.Height / 2, 3);
+        Assert.Equal(80.5f, plain.X + plain.Width / 2, 3);
+        Assert.Equal(120.5f, plain.Y + plain.Height / 2, 3);
+        Assert.Equal(new CropGeometry(0, -28, 256, 256, Flip: false), transform.Plan(256, 200, box: null, random: null));
     }
 
     [Fact]
