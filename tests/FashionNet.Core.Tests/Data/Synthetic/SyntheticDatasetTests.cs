@@ -157,6 +157,16 @@ public sealed class SyntheticDatasetTests : IDisposable
     }
 
     [Fact]
+    public void A_cancelled_write_leaves_nothing_behind()
+    {
+        SyntheticDataset set = SyntheticDataset.Generate(Small);
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => SyntheticDatasetWriter.Write(set, Path.Combine(_dir, "cancelled"), cancellationToken: cancel.Token));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_dir));
+    }
+
+    [Fact]
     public void Refuses_to_write_over_an_existing_set_unless_asked()
     {
         SyntheticDataset set = SyntheticDataset.Generate(Small with { Items = 2, ViewsPerItem = 2 });
