@@ -47,7 +47,8 @@ internal static class DataCheckCommand
         }
         catch (Exception e) when (e is DeepFashionFormatException or DirectoryNotFoundException)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            // Plain writes, not Spectre's: one unwrapped line per problem, easy to grep.
+            Console.Error.WriteLine($"error: {e.Message}");
             return 1;
         }
 
@@ -63,7 +64,7 @@ internal static class DataCheckCommand
             return 0;
         }
         AnsiConsole.MarkupLineInterpolated($"[{(lenient ? "yellow" : "red")}]{issues.Count} problem(s):[/]");
-        foreach (var issue in issues) AnsiConsole.WriteLine($"  {issue}");
+        foreach (var issue in issues) Console.WriteLine($"  {issue}");
         return lenient ? 0 : 1;
     }
 

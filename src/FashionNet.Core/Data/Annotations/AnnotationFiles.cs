@@ -18,6 +18,8 @@ internal enum BoxLayout
 /// <summary>Readers of the list files the benchmarks share; each fills a <see cref="DatasetBuilder"/>.</summary>
 internal static class AnnotationFiles
 {
+    private static readonly byte[][] SplitTokens = [.. Enum.GetValues<EvaluationSplit>().Select(s => Encoding.ASCII.GetBytes(s.ToFileToken()))];
+
     public static ClothesType ReadClothesType(ref ListRow row)
     {
         int code = row.NextInt("clothes_type");
@@ -30,7 +32,7 @@ internal static class AnnotationFiles
     {
         var token = row.NextToken("evaluation_status");
         foreach (var split in allowed)
-            if (token.SequenceEqual(Encoding.ASCII.GetBytes(split.ToFileToken()))) return split;
+            if (token.SequenceEqual(SplitTokens[(int)split])) return split;
         throw row.Error($"unknown evaluation status {ListFile.Show(token)} (expected {string.Join(", ", allowed.Select(s => s.ToFileToken()))})");
     }
 
@@ -45,9 +47,9 @@ internal static class AnnotationFiles
         file.ReadRows(builder.Context, row =>
         {
             row.ExpectColumns(2, "image_name evaluation_status");
-            string image = row.NextString("image_name");
+            var image = row.NextText("image_name");
             var split = ReadSplit(ref row, allowed);
-            var draft = declaresImages ? builder.Add(row, image, path) : FindOnce(builder, row, image, declaringFile, seen);
+            var draft = declaresImages ? builder.Add(row, Encoding.UTF8.GetString(image), path) : FindOnce(builder, row, image, declaringFile, seen);
             draft.Split = split;
         });
     }
@@ -64,7 +66,7 @@ internal static class AnnotationFiles
                 case BoxLayout.WithPoseType: row.ExpectColumns(7, "image_name clothes_type pose_type x_1 y_1 x_2 y_2"); break;
                 default: row.ExpectColumns(7, "image_name clothes_type source_type x_1 y_1 x_2 y_2"); break;
             }
-            string image = row.NextString("image_name");
+            var image = row.NextText("image_name");
             ClothesType? clothesType = layout == BoxLayout.Plain ? null : ReadClothesType(ref row);
             int? poseType = layout == BoxLayout.WithPoseType ? row.NextInt("pose_type") : null;
             ImageSource? source = layout == BoxLayout.WithSourceType ? ReadSource(ref row) : null;
@@ -74,7 +76,7 @@ internal static class AnnotationFiles
 
             var draft = FindOnce(builder, row, image, declaringFile, seen);
             if (source is { } s && draft.Source is { } declared && s != declared)
-                throw row.Error($"source_type {(int)s} ({s}) disagrees with the partition, where '{image}' is a {declared.ToString().ToLowerInvariant()} image");
+                throw row.Error($"source_type {(int)s} ({s}) disagrees with the partition, where '{draft.ImagePath}' is a {declared.ToString().ToLowerInvariant()} image");
             if (clothesType is { } type) DatasetBuilder.SetClothesType(row, draft, type, path);
             draft.PoseType = poseType ?? draft.PoseType;
             draft.Source ??= source;
@@ -93,7 +95,7 @@ internal static class AnnotationFiles
         file.ReadRows(builder.Context, row =>
         {
             int values = row.ColumnCount - 3;
-            string image = row.NextString("image_name");
+            var image = row.NextText("image_name");
             var clothesType = ReadClothesType(ref row);
             int variationType = row.NextInt("variation_type");
             int expected = LandmarkLayout.SlotsOf(clothesType).Count;
@@ -110,7 +112,7 @@ internal static class AnnotationFiles
             }
             var landmarkSet = LandmarkSet.FromFileOrder(clothesType, landmarks);
 
-            var draft = declaresImages ? builder.Add(row, image, path) : FindOnce(builder, row, image, declaringFile, seen);
+            var draft = declaresImages ? builder.Add(row, Encoding.UTF8.GetString(image), path) : FindOnce(builder, row, image, declaringFile, seen);
             DatasetBuilder.SetClothesType(row, draft, clothesType, path);
             draft.VariationType = variationType;
             draft.Landmarks = landmarkSet;
@@ -129,12 +131,20 @@ internal static class AnnotationFiles
         });
     }
 
-    /// <summary><c>attribute_name attribute_type</c> rows; names may contain spaces, so the type is the last token.</summary>
-    public static void ReadAttributeNames(DatasetBuilder builder, string path)
+    /// <summary>
+    /// <c>attribute_name attribute_type</c> rows, names possibly with spaces, so the type is the last token
+    /// (Category and Attribute, Consumer-to-shop); or, when not <paramref name="typed"/>, the whole row is the name (In-shop).
+    /// </summary>
+    public static void ReadAttributeNames(DatasetBuilder builder, string path, bool typed)
     {
         using var file = ListFile.Open(path, "attribute_name");
         file.ReadRows(builder.Context, row =>
         {
+            if (!typed)
+            {
+                builder.Attributes.Add(new AttributeInfo(Encoding.UTF8.GetString(row.Text.Trim(" \t"u8)), null));
+                return;
+            }
             var (name, type) = ReadNameAndType(row, "attribute_name", "attribute_type");
             if (type < 1) throw row.Error($"attribute_type {type} is not a positive type code");
             builder.Attributes.Add(new AttributeInfo(name, type));
@@ -150,7 +160,7 @@ internal static class AnnotationFiles
         file.ReadRows(builder.Context, row =>
         {
             row.ExpectColumns(2, "image_name category_label");
-            string image = row.NextString("image_name");
+            var image = row.NextText("image_name");
             int label = row.NextInt("category_label");
             if (label < 1 || (categoryCount > 0 && label > categoryCount))
                 throw row.Error(categoryCount > 0
@@ -167,7 +177,7 @@ internal static class AnnotationFiles
         var seen = new Dictionary<SampleDraft, int>(ReferenceEqualityComparer.Instance);
         file.ReadRows(builder.Context, row =>
         {
-            string image = row.NextString("image_name");
+            var image = row.NextText("image_name");
             var draft = FindOnce(builder, row, image, declaringFile, seen);
             draft.AttributeRow = ReadAttributeRow(builder, file, ref row);
         });
@@ -224,7 +234,9 @@ internal static class AnnotationFiles
         {
             int columns = builder.Attributes.Count > 0 ? builder.Attributes.Count : row.ColumnCount - 1;
             if (columns < 1) throw row.Error("no attribute values");
-            builder.AttributeMatrix = new AttributeMatrix(columns, Math.Min(file.DeclaredCount, 1 << 18));
+            // Trust the count line for capacity only as far as the file is long enough to hold that many rows.
+            long rowsTheFileCanHold = file.Length / (2L * columns) + 1;
+            builder.AttributeMatrix = new AttributeMatrix(columns, (int)Math.Min(file.DeclaredCount, rowsTheFileCanHold));
         }
         var matrix = builder.AttributeMatrix;
         matrix.BeginRow(out var known, out var positive);
@@ -238,10 +250,10 @@ internal static class AnnotationFiles
         return code is 1 or 2 ? (ImageSource)code : throw row.Error($"unknown source_type {code} (expected 1 shop or 2 consumer)");
     }
 
-    private static SampleDraft FindOnce(DatasetBuilder builder, in ListRow row, string image, string declaringFile, Dictionary<SampleDraft, int> seen)
+    private static SampleDraft FindOnce(DatasetBuilder builder, in ListRow row, ReadOnlySpan<byte> image, string declaringFile, Dictionary<SampleDraft, int> seen)
     {
         var draft = builder.Find(row, image, declaringFile);
-        if (!seen.TryAdd(draft, row.Line)) throw row.Error($"duplicate row for image '{image}' (first on line {seen[draft]})");
+        if (!seen.TryAdd(draft, row.Line)) throw row.Error($"duplicate row for image '{draft.ImagePath}' (first on line {seen[draft]})");
         return draft;
     }
 

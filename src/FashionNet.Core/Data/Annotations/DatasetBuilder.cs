@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace FashionNet.Data.Annotations;
 
 /// <summary>What the files have said so far about one image, with where it was declared (for error messages).</summary>
@@ -30,6 +32,9 @@ internal sealed class SampleDraft(string imagePath, string declaredIn, int line)
     public int? CategoryLabel { get; set; }
 
     public int AttributeRow { get; set; } = -1;
+
+    /// <summary>Index in the built dataset; -1 while building and for dropped samples.</summary>
+    public int Index { get; set; } = -1;
 }
 
 /// <summary>Collects samples, items, name tables and pairs while the list files are read, then checks images and builds the dataset.</summary>
@@ -65,13 +70,14 @@ internal sealed class DatasetBuilder(DeepFashionFormat format, string root, Read
         _itemsFixed = true;
     }
 
-    /// <summary>Index of an item of a partition row, adding it unless the table was fixed by an item list.</summary>
-    public int ItemIndexFor(in ListRow row, string itemId)
+    /// <summary>A partition row's item must be in the item list file, when there is one.</summary>
+    public void CheckItem(in ListRow row, string itemId)
     {
-        if (_itemIndex.TryGetValue(itemId, out int index)) return index;
-        if (_itemsFixed) throw row.Error($"item '{itemId}' is not in the item list file");
-        return AddItem(itemId);
+        if (_itemsFixed && !_itemIndex.ContainsKey(itemId)) throw row.Error($"item '{itemId}' is not in the item list file");
     }
+
+    /// <summary>Index of an item (checked with <see cref="CheckItem"/>), added to the table when new.</summary>
+    public int ItemIndexFor(string itemId) => _itemIndex.TryGetValue(itemId, out int index) ? index : AddItem(itemId);
 
     /// <summary>Index of an already known item, for rows of item annotation files.</summary>
     public int KnownItem(in ListRow row, string itemId) =>
@@ -79,11 +85,15 @@ internal sealed class DatasetBuilder(DeepFashionFormat format, string root, Read
 
     public SampleDraft? TryFind(string imagePath) => _byPath.GetValueOrDefault(imagePath);
 
-    /// <summary>The sample of an annotation row's image, which the declaring file must list.</summary>
-    public SampleDraft Find(in ListRow row, string imagePath, string declaringFile) =>
-        _byPath.TryGetValue(imagePath, out var draft)
+    /// <summary>The sample of an annotation row's image, which the declaring file must list; looked up without allocating a string.</summary>
+    public SampleDraft Find(in ListRow row, ReadOnlySpan<byte> imageName, string declaringFile)
+    {
+        Span<char> name = imageName.Length <= 512 ? stackalloc char[imageName.Length] : new char[imageName.Length];
+        name = name[..Encoding.UTF8.GetChars(imageName, name)];
+        return _byPath.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(name, out var draft)
             ? draft
-            : throw row.Error($"image '{imagePath}' is not in {Path.GetFileName(declaringFile)}");
+            : throw row.Error($"image '{name}' is not in {Path.GetFileName(declaringFile)}");
+    }
 
     /// <summary>Declares a new image; a second declaration of the same image is an error.</summary>
     public SampleDraft Add(in ListRow row, string imagePath, string file)
@@ -100,7 +110,9 @@ internal sealed class DatasetBuilder(DeepFashionFormat format, string root, Read
     /// <summary>Image paths must stay inside the dataset root.</summary>
     public static void CheckRelative(in ListRow row, string imagePath)
     {
-        bool escapes = Path.IsPathRooted(imagePath) || imagePath.Split('/', '\\').Contains("..");
+        bool escapes = Path.IsPathRooted(imagePath);
+        foreach (var segment in imagePath.AsSpan().SplitAny('/', '\\'))
+            escapes |= imagePath.AsSpan()[segment].SequenceEqual("..");
         if (escapes) throw row.Error($"image path '{imagePath}' must be relative to the dataset root and stay inside it");
     }
 
@@ -116,7 +128,6 @@ internal sealed class DatasetBuilder(DeepFashionFormat format, string root, Read
     public FashionDataset Build()
     {
         var kept = new List<SampleDraft>(Samples.Count);
-        var newIndex = new Dictionary<SampleDraft, int>(Samples.Count, ReferenceEqualityComparer.Instance);
         foreach (var draft in Samples)
         {
             if (Context.Options.CheckImageFiles && !File.Exists(Path.Combine(Root, draft.ImagePath)))
@@ -126,14 +137,14 @@ internal sealed class DatasetBuilder(DeepFashionFormat format, string root, Read
                     $"image file '{draft.ImagePath}' not found under the dataset root {Root}"), consequence);
                 continue;
             }
-            newIndex.Add(draft, kept.Count);
+            draft.Index = kept.Count;
             kept.Add(draft);
         }
 
         var samples = kept.Select(ToSample).ToArray();
         var pairs = Pairs
-            .Where(p => newIndex.ContainsKey(p.Consumer) && newIndex.ContainsKey(p.Shop))
-            .Select(p => new ConsumerShopPair(newIndex[p.Consumer], newIndex[p.Shop], p.Item, p.Split))
+            .Where(p => p.Consumer.Index >= 0 && p.Shop.Index >= 0)
+            .Select(p => new ConsumerShopPair(p.Consumer.Index, p.Shop.Index, p.Item, p.Split))
             .ToArray();
         return new FashionDataset(format, Root, samples, Items.ToArray(), Categories.ToArray(), Attributes.ToArray(), pairs, Context.Report);
     }

@@ -47,9 +47,9 @@ public static class DeepFashionReader
                 string image = row.NextString("image_name");
                 string itemId = row.NextString("item_id");
                 var split = AnnotationFiles.ReadSplit(ref row, InShopSplits);
-                int item = builder.ItemIndexFor(row, itemId);
+                builder.CheckItem(row, itemId);
                 var draft = builder.Add(row, image, partition);
-                draft.ItemIndex = item;
+                draft.ItemIndex = builder.ItemIndexFor(itemId);
                 draft.Split = split;
             });
         }
@@ -57,7 +57,7 @@ public static class DeepFashionReader
             AnnotationFiles.ReadBoxes(builder, boxes, BoxLayout.WithPoseType, partition);
         if (Optional(builder, "Anno/list_landmarks_inshop.txt") is { } landmarks)
             AnnotationFiles.ReadLandmarks(builder, landmarks, declaresImages: false, partition);
-        ReadItemAttributeFiles(builder);
+        ReadItemAttributeFiles(builder, typedNames: false);
     }
 
     private static void ReadConsumerToShop(DatasetBuilder builder)
@@ -76,16 +76,17 @@ public static class DeepFashionReader
                 string itemId = row.NextString("item_id");
                 var split = AnnotationFiles.ReadSplit(ref row, TrainValTest);
                 if (consumerImage == shopImage) throw row.Error($"image '{consumerImage}' is paired with itself");
-                int item = builder.ItemIndexFor(row, itemId);
 
-                // Check both images before adding either, so a skipped row leaves nothing behind.
+                // Check the item and both images before adding anything, so a skipped row leaves nothing behind.
+                builder.CheckItem(row, itemId);
                 var consumer = builder.TryFind(consumerImage);
                 var shop = builder.TryFind(shopImage);
-                CheckPairImage(row, consumer, consumerImage, ImageSource.Consumer, item, split, builder);
-                CheckPairImage(row, shop, shopImage, ImageSource.Shop, item, split, builder);
+                CheckPairImage(row, consumer, consumerImage, ImageSource.Consumer, itemId, split, builder);
+                CheckPairImage(row, shop, shopImage, ImageSource.Shop, itemId, split, builder);
                 if (consumer is not null && shop is not null && pairLines.TryGetValue((consumer, shop), out int firstLine))
                     throw row.Error($"duplicate pair '{consumerImage}' / '{shopImage}' (first on line {firstLine})");
 
+                int item = builder.ItemIndexFor(itemId);
                 consumer ??= NewPairImage(builder, row, consumerImage, partition, ImageSource.Consumer, item, split);
                 shop ??= NewPairImage(builder, row, shopImage, partition, ImageSource.Shop, item, split);
                 pairLines.Add((consumer, shop), row.Line);
@@ -96,10 +97,10 @@ public static class DeepFashionReader
             AnnotationFiles.ReadBoxes(builder, boxes, BoxLayout.WithSourceType, partition);
         if (Optional(builder, "Anno/list_landmarks_consumer2shop.txt") is { } landmarks)
             AnnotationFiles.ReadLandmarks(builder, landmarks, declaresImages: false, partition);
-        ReadItemAttributeFiles(builder);
+        ReadItemAttributeFiles(builder, typedNames: true);
     }
 
-    private static void CheckPairImage(in ListRow row, SampleDraft? existing, string image, ImageSource role, int item, EvaluationSplit split, DatasetBuilder builder)
+    private static void CheckPairImage(in ListRow row, SampleDraft? existing, string image, ImageSource role, string itemId, EvaluationSplit split, DatasetBuilder builder)
     {
         if (existing is null)
         {
@@ -108,8 +109,9 @@ public static class DeepFashionReader
         }
         if (existing.Source != role)
             throw row.Error($"image '{image}' is a {Role(existing.Source)} image on line {existing.Line} and a {Role(role)} image here");
-        if (existing.ItemIndex != item)
-            throw row.Error($"image '{image}' belongs to item '{builder.Items[existing.ItemIndex!.Value]}' on line {existing.Line} and to item '{builder.Items[item]}' here");
+        string existingItem = builder.Items[existing.ItemIndex!.Value];
+        if (existingItem != itemId)
+            throw row.Error($"image '{image}' belongs to item '{existingItem}' on line {existing.Line} and to item '{itemId}' here");
         if (existing.Split != split)
             throw row.Error($"image '{image}' is in split '{existing.Split!.Value.ToFileToken()}' on line {existing.Line} and in '{split.ToFileToken()}' here");
     }
@@ -125,9 +127,10 @@ public static class DeepFashionReader
         return draft;
     }
 
-    private static void ReadItemAttributeFiles(DatasetBuilder builder)
+    /// <summary>In-shop's <c>list_attr_cloth.txt</c> has names only; Consumer-to-shop's ends each row with the attribute type.</summary>
+    private static void ReadItemAttributeFiles(DatasetBuilder builder, bool typedNames)
     {
-        if (Optional(builder, "Anno/list_attr_cloth.txt") is { } names) AnnotationFiles.ReadAttributeNames(builder, names);
+        if (Optional(builder, "Anno/list_attr_cloth.txt") is { } names) AnnotationFiles.ReadAttributeNames(builder, names, typedNames);
         if (Optional(builder, "Anno/list_attr_items.txt") is { } values) AnnotationFiles.ReadItemAttributes(builder, values);
     }
 
@@ -137,7 +140,7 @@ public static class DeepFashionReader
         AnnotationFiles.ReadImageSplits(builder, partition, TrainValTest, declaresImages: true, partition);
         if (Optional(builder, "Anno/list_category_cloth.txt") is { } categoryNames) AnnotationFiles.ReadCategoryNames(builder, categoryNames);
         if (Optional(builder, "Anno/list_category_img.txt") is { } categories) AnnotationFiles.ReadCategoryLabels(builder, categories, partition);
-        if (Optional(builder, "Anno/list_attr_cloth.txt") is { } attributeNames) AnnotationFiles.ReadAttributeNames(builder, attributeNames);
+        if (Optional(builder, "Anno/list_attr_cloth.txt") is { } attributeNames) AnnotationFiles.ReadAttributeNames(builder, attributeNames, typed: true);
         if (Optional(builder, "Anno/list_attr_img.txt") is { } attributes) AnnotationFiles.ReadImageAttributes(builder, attributes, partition);
         if (Optional(builder, "Anno/list_bbox.txt") is { } boxes) AnnotationFiles.ReadBoxes(builder, boxes, BoxLayout.Plain, partition);
         if (Optional(builder, "Anno/list_landmarks.txt") is { } landmarks)

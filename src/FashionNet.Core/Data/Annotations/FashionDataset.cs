@@ -10,9 +10,10 @@ public sealed record CategoryInfo(string Name, ClothesType Type);
 /// <summary>An attribute of <c>list_attr_cloth.txt</c>.</summary>
 /// <param name="Name">Attribute name; it may contain spaces (e.g. <c>a-line dress</c>).</param>
 /// <param name="Type">
-/// The file's <c>attribute_type</c>; in Category and Attribute 1 texture, 2 fabric, 3 shape, 4 part, 5 style.
+/// The file's <c>attribute_type</c>; in Category and Attribute 1 texture, 2 fabric, 3 shape, 4 part, 5 style. In-shop
+/// lists names only: null.
 /// </param>
-public sealed record AttributeInfo(string Name, int Type);
+public sealed record AttributeInfo(string Name, int? Type);
 
 /// <summary>A Consumer-to-shop pair: a consumer photo and a shop image of the same item.</summary>
 /// <param name="ConsumerIndex">Index of the consumer image in <see cref="FashionDataset.Samples"/>.</param>

@@ -35,6 +35,9 @@ internal sealed class ListFile : IDisposable
     /// <summary>Number of the line last read (1-based).</summary>
     public int LineNumber { get; private set; }
 
+    /// <summary>Length of the file in bytes.</summary>
+    public long Length => _stream.Length;
+
     /// <summary>Entry count declared on line 1.</summary>
     public int DeclaredCount { get; private set; }
 
@@ -116,6 +119,7 @@ internal sealed class ListFile : IDisposable
     private void ReadCountLine()
     {
         if (!TryReadLine(out var line)) throw Error(0, "empty file: expected the number of entries on line 1");
+        if (line.StartsWith("\uFEFF"u8)) line = line[3..];
         var tokens = new ListRow(this, LineNumber, line);
         if (!tokens.TryNextToken(out var token) || !Utf8Parser.TryParse(token, out int count, out int consumed) ||
             consumed != token.Length || count < 0 || tokens.TryNextToken(out _))
@@ -271,12 +275,15 @@ internal ref struct ListRow
         return token;
     }
 
-    public string NextString(string column)
+    /// <summary>The next token, checked to be valid UTF-8 text.</summary>
+    public ReadOnlySpan<byte> NextText(string column)
     {
         var token = NextToken(column);
         if (!System.Text.Unicode.Utf8.IsValid(token)) throw Error($"column '{column}' is not valid UTF-8 text");
-        return Encoding.UTF8.GetString(token);
+        return token;
     }
+
+    public string NextString(string column) => Encoding.UTF8.GetString(NextText(column));
 
     public int NextInt(string column)
     {
@@ -302,39 +309,48 @@ internal ref struct ListRow
     public void ReadAttributeValues(int count, Span<ulong> known, Span<ulong> positive)
     {
         var text = _rest;
-        int i = 0;
+        _rest = default;
         int column = 0;
-        while (true)
+        int i = 0;
+        while (i < text.Length)
         {
-            while (i < text.Length && (text[i] == (byte)' ' || text[i] == (byte)'\t')) i++;
-            if (i == text.Length) break;
-            int start = i;
-            while (i < text.Length && text[i] != (byte)' ' && text[i] != (byte)'\t') i++;
-            var token = text[start..i];
-            if (column == count)
+            byte b = text[i];
+            if (b == (byte)' ' || b == (byte)'\t')
             {
-                var extra = new ListRow(_file, Line, text[start..]);
-                throw Error($"expected {count} attribute values, found {count + extra.ColumnCount}");
+                i++;
+                continue;
             }
+            if (column == count)
+                throw Error($"expected {count} attribute values, found {count + new ListRow(_file, Line, text[i..]).ColumnCount}");
             ulong bit = 1UL << (column & 63);
-            if (token.Length == 1 && token[0] == (byte)'1')
+            if (b == (byte)'-' && i + 1 < text.Length && text[i + 1] == (byte)'1' && IsTokenEnd(text, i + 2))
+            {
+                known[column >> 6] |= bit;
+                i += 2;
+            }
+            else if (b == (byte)'1' && IsTokenEnd(text, i + 1))
             {
                 known[column >> 6] |= bit;
                 positive[column >> 6] |= bit;
+                i++;
             }
-            else if (token.Length == 2 && token[0] == (byte)'-' && token[1] == (byte)'1')
+            else if (b == (byte)'0' && IsTokenEnd(text, i + 1))
             {
-                known[column >> 6] |= bit;
+                i++;
             }
-            else if (token.Length != 1 || token[0] != (byte)'0')
+            else
             {
+                int end = text[i..].IndexOfAny((byte)' ', (byte)'\t');
+                var token = end < 0 ? text[i..] : text.Slice(i, end);
                 throw Error($"attribute value {column + 1}: {ListFile.Show(token)} is not 1, -1 or 0 (unknown)");
             }
             column++;
         }
-        _rest = default;
         if (column != count) throw Error($"expected {count} attribute values, found {column}");
     }
+
+    private static bool IsTokenEnd(ReadOnlySpan<byte> text, int index) =>
+        index >= text.Length || text[index] == (byte)' ' || text[index] == (byte)'\t';
 
     public readonly DeepFashionFormatException Error(string problem) => _file.Error(Line, problem);
 }

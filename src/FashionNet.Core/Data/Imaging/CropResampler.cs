@@ -1,3 +1,4 @@
+using System.Buffers;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Advanced;
 using SixLabors.ImageSharp.PixelFormats;
@@ -42,39 +43,62 @@ internal static class CropResampler
     {
         int plane = size * size;
         Span<float> red = planarRgb[..plane], green = planarRgb.Slice(plane, plane), blue = planarRgb.Slice(2 * plane, plane);
+        int width = image.Width, height = image.Height;
 
-        // Per output column and row: the left/top source index and the weight of the right/bottom neighbour.
+        // Source rows are read through a copy padded with one padding pixel on each side, and every source index is
+        // clamped into [-1, width]: anything outside the image then reads padding, and the inner loop has no branches.
         const int StackLimit = 1024;
-        Span<int> x0 = size <= StackLimit ? stackalloc int[size] : new int[size];
+        Span<int> left = size <= StackLimit ? stackalloc int[size] : new int[size];
+        Span<int> right = size <= StackLimit ? stackalloc int[size] : new int[size];
         Span<float> wx = size <= StackLimit ? stackalloc float[size] : new float[size];
-        Span<int> y0 = size <= StackLimit ? stackalloc int[size] : new int[size];
+        Span<int> top = size <= StackLimit ? stackalloc int[size] : new int[size];
         Span<float> wy = size <= StackLimit ? stackalloc float[size] : new float[size];
         for (int o = 0; o < size; o++)
         {
             float u = g.Flip ? size - (o + 0.5f) : o + 0.5f;
-            Split(g.X + u * (g.Width / size) - 0.5f, out x0[o], out wx[o]);
-            Split(g.Y + (o + 0.5f) * (g.Height / size) - 0.5f, out y0[o], out wy[o]);
+            Split(g.X + u * (g.Width / size) - 0.5f, out int x0, out wx[o]);
+            left[o] = Math.Clamp(x0, -1, width) + 1;
+            right[o] = Math.Clamp(x0 + 1, -1, width) + 1;
+            Split(g.Y + (o + 0.5f) * (g.Height / size) - 0.5f, out top[o], out wy[o]);
         }
 
-        int width = image.Width, height = image.Height;
-        for (int oy = 0; oy < size; oy++)
+        Rgb24[] rows = ArrayPool<Rgb24>.Shared.Rent(2 * (width + 2));
+        try
         {
-            int top = y0[oy];
-            ReadOnlySpan<Rgb24> rowA = top >= 0 && top < height ? image.DangerousGetPixelRowMemory(top).Span : default;
-            ReadOnlySpan<Rgb24> rowB = top + 1 >= 0 && top + 1 < height ? image.DangerousGetPixelRowMemory(top + 1).Span : default;
-            float b = wy[oy], a = 1 - b;
-            int offset = oy * size;
-            for (int ox = 0; ox < size; ox++)
+            Span<Rgb24> rowA = rows.AsSpan(0, width + 2), rowB = rows.AsSpan(width + 2, width + 2);
+            for (int oy = 0; oy < size; oy++)
             {
-                int left = x0[ox];
-                float r = wx[ox], l = 1 - r;
-                Rgb24 p00 = Pixel(rowA, left, width, padding), p01 = Pixel(rowA, left + 1, width, padding);
-                Rgb24 p10 = Pixel(rowB, left, width, padding), p11 = Pixel(rowB, left + 1, width, padding);
-                red[offset + ox] = a * (l * p00.R + r * p01.R) + b * (l * p10.R + r * p11.R);
-                green[offset + ox] = a * (l * p00.G + r * p01.G) + b * (l * p10.G + r * p11.G);
-                blue[offset + ox] = a * (l * p00.B + r * p01.B) + b * (l * p10.B + r * p11.B);
+                LoadPaddedRow(image, top[oy], padding, rowA);
+                LoadPaddedRow(image, top[oy] + 1, padding, rowB);
+                float b = wy[oy], a = 1 - b;
+                int offset = oy * size;
+                for (int ox = 0; ox < size; ox++)
+                {
+                    float r = wx[ox], l = 1 - r;
+                    Rgb24 p00 = rowA[left[ox]], p01 = rowA[right[ox]], p10 = rowB[left[ox]], p11 = rowB[right[ox]];
+                    red[offset + ox] = a * (l * p00.R + r * p01.R) + b * (l * p10.R + r * p11.R);
+                    green[offset + ox] = a * (l * p00.G + r * p01.G) + b * (l * p10.G + r * p11.G);
+                    blue[offset + ox] = a * (l * p00.B + r * p01.B) + b * (l * p10.B + r * p11.B);
+                }
             }
         }
+        finally
+        {
+            ArrayPool<Rgb24>.Shared.Return(rows);
+        }
+    }
+
+    private static void LoadPaddedRow(Image<Rgb24> image, int y, Rgb24 padding, Span<Rgb24> padded)
+    {
+        if ((uint)y >= (uint)image.Height)
+        {
+            padded.Fill(padding);
+            return;
+        }
+
+        padded[0] = padding;
+        padded[^1] = padding;
+        image.DangerousGetPixelRowMemory(y).Span.CopyTo(padded[1..^1]);
     }
 
     private static void Split(float position, out int index, out float fraction)
@@ -83,7 +107,4 @@ internal static class CropResampler
         index = floor < int.MinValue / 2 ? int.MinValue / 2 : floor > int.MaxValue / 2 ? int.MaxValue / 2 : (int)floor;
         fraction = position - floor;
     }
-
-    private static Rgb24 Pixel(ReadOnlySpan<Rgb24> row, int x, int width, Rgb24 padding) =>
-        row.IsEmpty || (uint)x >= (uint)width ? padding : row[x];
 }

@@ -1,13 +1,15 @@
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Bmp;
 using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.Memory;
 using SixLabors.ImageSharp.PixelFormats;
 
 namespace FashionNet.Data.Imaging;
 
 /// <summary>
-/// Decodes image files to RGB pixels under <see cref="ImageDecoderOptions"/> limits: the file size and the header's
+/// Decodes JPEG, PNG and BMP files to RGB pixels under <see cref="ImageDecoderOptions"/> limits: the file size and the header's
 /// dimensions are checked before any pixel buffer is allocated, and every failure (missing, empty, not an image,
 /// corrupt, truncated, too large) becomes an <see cref="ImageDecodeException"/> naming the file. Thread-safe: one
 /// instance serves all loader workers.
@@ -22,7 +24,9 @@ public sealed class ImageDecoder
     {
         Options = options ?? new ImageDecoderOptions();
         Options.Validate();
-        _configuration = Configuration.Default.Clone();
+        // Single-frame formats only: an animated GIF, TIFF or WebP can hold many frames, each within the pixel budget,
+        // whose total the header check cannot see. DeepFashion ships JPEGs.
+        _configuration = new Configuration(new JpegConfigurationModule(), new PngConfigurationModule(), new BmpConfigurationModule());
         _configuration.MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions
         {
             AllocationLimitMegabytes = Options.AllocationLimitMegabytes,
@@ -70,7 +74,7 @@ public sealed class ImageDecoder
         }
 
         if (format is null || info is null)
-            throw new ImageDecodeException(sourceName, "not a recognised image format (JPEG, PNG, BMP, GIF, TGA, TIFF or WebP).");
+            throw new ImageDecodeException(sourceName, "not a supported image format (JPEG, PNG or BMP).");
         if (info.Width <= 0 || info.Height <= 0)
             throw new ImageDecodeException(sourceName, $"invalid dimensions {info.Width}x{info.Height}.");
         long pixels = (long)info.Width * info.Height;
@@ -148,5 +152,5 @@ public sealed class ImageDecoder
     private static bool IsDecoderFailure(Exception e) =>
         e is ImageFormatException or InvalidMemoryOperationException or ImageProcessingException
             or ArgumentException or IndexOutOfRangeException or InvalidOperationException or OverflowException
-            or NotSupportedException or EndOfStreamException or IOException or OutOfMemoryException;
+            or NotSupportedException or EndOfStreamException or IOException;
 }

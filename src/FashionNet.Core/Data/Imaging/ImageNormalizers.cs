@@ -94,16 +94,9 @@ public sealed class MeanImageBgrNormalizer : IImageNormalizer
             throw new ArgumentException($"The mean image is {Height}x{Width}; the input is {height}x{width}.");
 
         // Swap the R and B planes, then subtract the BGR mean everywhere.
-        planarRgb[..plane].SwapWith(planarRgb.Slice(2 * plane, plane));
+        Span<float> red = planarRgb[..plane], blue = planarRgb.Slice(2 * plane, plane);
+        for (int i = 0; i < plane; i++) (red[i], blue[i]) = (blue[i], red[i]);
         ReadOnlySpan<float> mean = _meanBgr;
         for (int i = 0; i < planarRgb.Length; i++) planarRgb[i] -= mean[i];
-    }
-}
-
-internal static class SpanSwapExtensions
-{
-    public static void SwapWith(this Span<float> a, Span<float> b)
-    {
-        for (int i = 0; i < a.Length; i++) (a[i], b[i]) = (b[i], a[i]);
     }
 }

@@ -45,19 +45,32 @@ public sealed class ImageTransform
     /// </summary>
     /// <param name="imageWidth">Source image width in pixels.</param>
     /// <param name="imageHeight">Source image height in pixels.</param>
-    /// <param name="box">The garment's bounding box in source pixels, or null (or empty) for the whole image.</param>
+    /// <param name="box">The garment's bounding box (first and last pixel indices), widened by
+    /// <see cref="ImageTransformOptions.BoxMargin"/>; null for the whole image without margin.</param>
     /// <param name="random">Random source; required when augmenting, ignored otherwise.</param>
     /// <returns>The geometry to render.</returns>
     public CropGeometry Plan(int imageWidth, int imageHeight, BoundingBox? box, Random? random)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(imageWidth, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(imageHeight, 1);
-        BoundingBox frame = box is { Width: > 0, Height: > 0 } b ? b : new BoundingBox(0, 0, imageWidth, imageHeight);
+        float left, top, width, height;
+        if (box is { Width: >= 0, Height: >= 0 } b)
+        {
+            // Box corners are pixel indices (first and last garment pixel); pixel i covers the continuous [i, i + 1).
+            float margin = Options.BoxMargin;
+            left = b.X1 - margin * (b.Width + 1);
+            top = b.Y1 - margin * (b.Height + 1);
+            width = (b.Width + 1) * (1 + 2 * margin);
+            height = (b.Height + 1) * (1 + 2 * margin);
+        }
+        else
+        {
+            // No box: the whole image, as In-shop's garment-centred photos are meant to be used.
+            (left, top, width, height) = (0, 0, imageWidth, imageHeight);
+        }
 
-        float width = frame.Width * (1 + 2 * Options.BoxMargin);
-        float height = frame.Height * (1 + 2 * Options.BoxMargin);
+        float centerX = left + width / 2, centerY = top + height / 2;
         if (Options.KeepAspectRatio) width = height = Math.Max(width, height);
-        float centerX = (frame.X1 + frame.X2) / 2, centerY = (frame.Y1 + frame.Y2) / 2;
 
         bool flip = false;
         if (Options.Augmentation is { } augmentation)

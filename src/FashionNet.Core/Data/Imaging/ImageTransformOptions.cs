@@ -8,7 +8,8 @@ public sealed record ImageTransformOptions
     /// <summary>Output width and height in pixels (default 224, the input of VGG16 and ResNet18).</summary>
     public int OutputSize { get; init; } = 224;
 
-    /// <summary>Margin added on every side of the bounding box, as a fraction of the box's width or height (default 0.1).</summary>
+    /// <summary>Margin added on every side of the bounding box, as a fraction of the box's width or height (default 0.1);
+    /// images without a box are used whole, without margin.</summary>
     public float BoxMargin { get; init; } = 0.1f;
 
     /// <summary>Whether the crop is widened to a square around the box centre so the garment is not distorted (default true).</summary>

@@ -1,3 +1,5 @@
+using FashionNet.Data.Annotations;
+
 namespace FashionNet.Data.Loading;
 
 /// <summary>Decides which samples form each batch of an epoch. Implementations are deterministic for a given epoch.</summary>
@@ -65,6 +67,24 @@ public sealed class PKBatchSampler : IBatchSampler
         SkippedItems = indices.GroupBy(itemOf).Count(g => g.Count() < 2);
         if (_itemSamples.Length < itemsPerBatch)
             throw new ArgumentException($"P x K sampling needs at least P = {itemsPerBatch} items with two or more images; found {_itemSamples.Length}.");
+    }
+
+    /// <summary>P x K batches over samples of a dataset, grouped by their <see cref="FashionSample.ItemIndex"/>.</summary>
+    /// <param name="dataset">The dataset (In-shop or Consumer-to-shop: samples carry item indices).</param>
+    /// <param name="indices">Candidate sample indices, e.g. <c>dataset.IndicesOf(EvaluationSplit.Train)</c>.</param>
+    /// <param name="itemsPerBatch">P, distinct items per batch.</param>
+    /// <param name="samplesPerItem">K, images per item.</param>
+    /// <param name="seed">Seed of the shuffles.</param>
+    /// <returns>The sampler.</returns>
+    /// <exception cref="ArgumentException">A sample has no item, or fewer than P items have two or more images.</exception>
+    public static PKBatchSampler ForItems(FashionDataset dataset, IReadOnlyList<int> indices, int itemsPerBatch, int samplesPerItem, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentNullException.ThrowIfNull(indices);
+        foreach (int index in indices)
+            if (dataset.Samples[index].ItemIndex is null)
+                throw new ArgumentException($"Image '{dataset.Samples[index].ImagePath}' has no item id, which P x K sampling needs.", nameof(indices));
+        return new PKBatchSampler(indices, index => dataset.Samples[index].ItemIndex!.Value, itemsPerBatch, samplesPerItem, seed);
     }
 
     /// <summary>P: distinct items per batch.</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using FashionNet.Data.Annotations;
 using FashionNet.Data.Imaging;
@@ -89,7 +90,6 @@ public sealed class FashionDataLoader
         if (sampleIndices.Count == 0) throw new ArgumentException("A batch needs at least one sample.", nameof(sampleIndices));
         int n = sampleIndices.Count, size = _transform.Options.OutputSize, plane = 3 * size * size, slots = LandmarkLayout.SlotCount;
         int attributes = _attributeCount;
-        var images = new float[n * plane];
         var landmarks = new float[n * slots * 2];
         var visibility = new long[n * slots];
         var presence = new bool[n * slots];
@@ -100,35 +100,45 @@ public sealed class FashionDataLoader
         var geometries = new CropGeometry[n];
         var sourceSizes = new ImageSize[n];
 
-        for (int i = 0; i < n; i++)
+        // Pixels are rendered straight into the tensor's memory: no per-batch managed buffer and no copy.
+        Tensor images = empty([n, 3, size, size], ScalarType.Float32);
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            FashionSample sample = _dataset.Samples[sampleIndices[i]];
-            Span<float> pixels = images.AsSpan(i * plane, plane);
-            using (Image<Rgb24> image = _decoder.Decode(_dataset.ImageFullPath(sample)))
+            for (int i = 0; i < n; i++)
             {
-                Random? random = _transform.IsRandom ? new Random(Seeds.Derive(Options.Seed, epoch, batchIndex, i)) : null;
-                geometries[i] = _transform.Plan(image.Width, image.Height, sample.BoundingBox, random);
-                sourceSizes[i] = new ImageSize(image.Width, image.Height);
-                _transform.Render(image, geometries[i], pixels);
-            }
+                cancellationToken.ThrowIfCancellationRequested();
+                FashionSample sample = _dataset.Samples[sampleIndices[i]];
+                Span<float> pixels = MemoryMarshal.Cast<byte, float>(images.bytes).Slice(i * plane, plane);
+                using (Image<Rgb24> image = _decoder.Decode(_dataset.ImageFullPath(sample)))
+                {
+                    Random? random = _transform.IsRandom ? new Random(Seeds.Derive(Options.Seed, epoch, batchIndex, i)) : null;
+                    geometries[i] = _transform.Plan(image.Width, image.Height, sample.BoundingBox, random);
+                    sourceSizes[i] = new ImageSize(image.Width, image.Height);
+                    _transform.Render(image, geometries[i], pixels);
+                }
 
-            _normalizer?.Normalize(pixels, size, size);
-            WriteLandmarks(sample.Landmarks is { } source ? _transform.MapLandmarks(geometries[i], source) : null,
-                landmarks.AsSpan(i * slots * 2, slots * 2), visibility.AsSpan(i * slots, slots), presence.AsSpan(i * slots, slots));
-            categories[i] = sample.CategoryIndex ?? -1;
-            items[i] = sample.ItemIndex ?? -1;
-            if (sample.Attributes is { } labels)
-            {
-                if (labels.Count != attributes)
-                    throw new InvalidDataException($"Image '{sample.ImagePath}' has {labels.Count} attribute labels; the dataset has {attributes}.");
-                labels.CopyTo(attributeTargets.AsSpan(i * attributes, attributes), attributeMask.AsSpan(i * attributes, attributes));
+                _normalizer?.Normalize(pixels, size, size);
+                WriteLandmarks(sample.Landmarks is { } source ? _transform.MapLandmarks(geometries[i], source) : null,
+                    landmarks.AsSpan(i * slots * 2, slots * 2), visibility.AsSpan(i * slots, slots), presence.AsSpan(i * slots, slots));
+                categories[i] = sample.CategoryIndex ?? -1;
+                items[i] = sample.ItemIndex ?? -1;
+                if (sample.Attributes is { } labels)
+                {
+                    if (labels.Count != attributes)
+                        throw new InvalidDataException($"Image '{sample.ImagePath}' has {labels.Count} attribute labels; the dataset has {attributes}.");
+                    labels.CopyTo(attributeTargets.AsSpan(i * attributes, attributes), attributeMask.AsSpan(i * attributes, attributes));
+                }
             }
         }
+        catch
+        {
+            images.Dispose();
+            throw;
+        }
 
-        // One copy per array into a tensor: no per-pixel tensor operations.
+        // The small per-sample arrays are copied into tensors once per batch.
         return new FashionBatch(
-            tensor(images, [n, 3, size, size]),
+            images,
             tensor(landmarks, [n, slots, 2]),
             tensor(visibility, [n, slots]),
             tensor(presence, [n, slots]),

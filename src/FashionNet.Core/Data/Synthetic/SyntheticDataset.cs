@@ -1,6 +1,7 @@
 using System.Numerics;
 using FashionNet.Data.Annotations;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Advanced;
 using SixLabors.ImageSharp.PixelFormats;
 
 namespace FashionNet.Data.Synthetic;
@@ -89,6 +90,7 @@ public sealed class SyntheticDataset
         var image = new Image<Rgb24>(size, size);
         for (int y = 0; y < size; y++)
         {
+            Span<Rgb24> row = image.DangerousGetPixelRowMemory(y).Span;
             for (int x = 0; x < size; x++)
             {
                 var centre = new Vector2(x + 0.5f, y + 0.5f);
@@ -101,7 +103,7 @@ public sealed class SyntheticDataset
                 }
                 else color = Shade(scene.Background, 1 + scene.BackgroundGradient * (y / (float)size - 0.5f));
 
-                image[x, y] = color;
+                row[x] = color;
             }
         }
 
@@ -173,11 +175,11 @@ public sealed class SyntheticDataset
         string name = $"img/SYNTH/{item.Category.Name}/{item.ItemId}/01_{viewIndex + 1}_{poseName}.{extension}";
         var view = new SyntheticView(item, viewIndex, name, poseType, variationType,
             LandmarkSet.FromFileOrder(item.Category.ClothesType, [.. slots.Select(s => landmarks[(int)s])]),
-            BoundingBox(GarmentMask(item.Category, scene), size), status);
+            GarmentBox(GarmentMask(item.Category, scene), size), status);
         return (view, scene);
     }
 
-    private static (int X1, int Y1, int X2, int Y2) BoundingBox(byte[] mask, int size)
+    private static BoundingBox GarmentBox(byte[] mask, int size)
     {
         int x1 = size, y1 = size, x2 = -1, y2 = -1;
         for (int y = 0; y < size; y++)
@@ -192,7 +194,7 @@ public sealed class SyntheticDataset
         }
 
         if (x2 < 0) throw new InvalidOperationException("A synthetic garment fell entirely outside its canvas.");
-        return (x1, y1, x2, y2);
+        return new BoundingBox(x1, y1, x2, y2);
     }
 
     private static sbyte[] ItemAttributes(GarmentCategory category, int primary, int secondary, GarmentPattern pattern)

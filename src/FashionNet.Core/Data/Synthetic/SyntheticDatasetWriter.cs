@@ -115,7 +115,8 @@ public static class SyntheticDatasetWriter
         WriteList(root, "Anno/list_landmarks_inshop.txt", LandmarkHeader, views.Select(v => LandmarkRow(v, width)));
         WriteFile(root, "Anno/list_item_inshop.txt",
             [dataset.Items.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), .. dataset.Items.Select(i => i.ItemId)]);
-        WriteAttributeNames(root);
+        // In-shop's attribute list names the attributes only; the type column belongs to Category and Attribute.
+        WriteList(root, "Anno/list_attr_cloth.txt", "attribute_name", GarmentCatalog.Attributes.Select(a => a.Name));
         WriteList(root, "Anno/list_attr_items.txt", "item_id attribute_labels",
             dataset.Items.Select(i => $"{i.ItemId} {string.Join(' ', i.Attributes.Select(LabelText))}"));
     }
@@ -128,7 +129,8 @@ public static class SyntheticDatasetWriter
             GarmentCatalog.Categories.Select(c => Invariant($"{c.Name,-20}{(int)c.ClothesType}")));
         WriteList(root, "Anno/list_category_img.txt", "image_name category_label",
             views.Select(v => Invariant($"{Pad(v.ImageName, width)}{v.Item.CategoryLabel}")));
-        WriteAttributeNames(root);
+        WriteList(root, "Anno/list_attr_cloth.txt", "attribute_name attribute_type",
+            GarmentCatalog.Attributes.Select(a => Invariant($"{a.Name,-28}{a.Type}")));
         // This benchmark's image labels are 1 / -1 only: a sleeve length that does not apply is negative here.
         WriteList(root, "Anno/list_attr_img.txt", "image_name attribute_labels",
             views.Select(v => $"{Pad(v.ImageName, width)}{string.Join(' ', v.Item.Attributes.Select(a => LabelText(a == 0 ? (sbyte)-1 : a)))}"));
@@ -146,10 +148,6 @@ public static class SyntheticDatasetWriter
         WriteList(root, "Eval/list_eval_partition.txt", "image_name evaluation_status", views.Select(v => $"{Pad(v.ImageName, width)}{v.Item.Split}"));
     }
 
-    private static void WriteAttributeNames(string root) =>
-        WriteList(root, "Anno/list_attr_cloth.txt", "attribute_name attribute_type",
-            GarmentCatalog.Attributes.Select(a => Invariant($"{a.Name,-28}{a.Type}")));
-
     private static string LandmarkRow(SyntheticView view, int width)
     {
         var row = new StringBuilder(Pad(view.ImageName, width));
@@ -163,7 +161,8 @@ public static class SyntheticDatasetWriter
         return row.ToString();
     }
 
-    private static string BoxColumns(SyntheticView view) => Invariant($"{view.Box.X1} {view.Box.Y1} {view.Box.X2} {view.Box.Y2}");
+    private static string BoxColumns(SyntheticView view) =>
+        Invariant($"{(int)view.Box.X1} {(int)view.Box.Y1} {(int)view.Box.X2} {(int)view.Box.Y2}");
 
     private static string LabelText(sbyte label) => label switch { 1 => " 1", -1 => "-1", _ => " 0" };
 

@@ -25,8 +25,8 @@ public sealed record SyntheticItem(
 /// <param name="PoseType">DeepFashion pose type: 1 frontal, 2 side, 4 full (zoomed out), 5 zoomed in.</param>
 /// <param name="VariationType">DeepFashion landmark variation type: 1 normal, 2 medium pose, 4 medium zoom-in.</param>
 /// <param name="Landmarks">Landmarks in integer pixel coordinates in the slots of the clothes type.</param>
-/// <param name="Box">Bounding box of the drawn garment: inclusive pixel indices x1, y1, x2, y2.</param>
+/// <param name="Box">Bounding box of the drawn garment: first and last garment pixel columns and rows (integers).</param>
 /// <param name="InShopStatus">In-shop evaluation status: <c>train</c>, <c>query</c> or <c>gallery</c>.</param>
 public sealed record SyntheticView(
     SyntheticItem Item, int ViewIndex, string ImageName, int PoseType, int VariationType,
-    LandmarkSet Landmarks, (int X1, int Y1, int X2, int Y2) Box, string InShopStatus);
+    LandmarkSet Landmarks, BoundingBox Box, string InShopStatus);

@@ -146,6 +146,14 @@ public sealed class CategoryAttributeReaderTests : IDisposable
     }
 
     [Fact]
+    public void AcceptsAByteOrderMark()
+    {
+        _folder.Write(Fixtures.CategoryLabels, "\uFEFF" + File.ReadAllText(_folder.PathOf(Fixtures.CategoryLabels)));
+
+        Assert.Equal(1, _folder.Read(DeepFashionFormat.CategoryAttribute).Samples[0].CategoryLabel);
+    }
+
+    [Fact]
     public void AcceptsWindowsLineEndingsAndTabs()
     {
         string text = File.ReadAllText(_folder.PathOf(Fixtures.CategoryPartition)).Replace("\n", "\r\n").Replace("   ", "\t");

@@ -69,6 +69,7 @@ internal static class Fixtures
             $"{InShopImages[0]} 3 1 {full}", $"{InShopImages[1]} 3 1 {full}",
             $"{InShopImages[2]} 2 1 0 1 2 0 3 4 0 5 6 0 7 8", $"{InShopImages[3]} 2 1 0 1 2 1 3 4 2 5 6 0 7 8",
         ]);
+        folder.WriteList(AttributeNames, "attribute_name", ["floral print", "sleeveless", "v neck"]);
         folder.WriteList(ItemAttributes, "item_id attribute_labels", ["id_00000002 1 -1 0", "id_00000007 -1 0 1"]);
     }
 
@@ -92,6 +93,7 @@ internal static class Fixtures
             "img/CLOTHING/Dress/id_00000001/shop_01.jpg 3 1 3 4 150 250",
             "img/TOPS/Tee/id_00000002/shop_01.jpg 1 1 5 6 120 130",
         ]);
+        folder.WriteList(AttributeNames, "attribute_name attribute_type", ["碎花 floral print  1", "无袖 sleeveless 3"]);
         folder.WriteList(ItemAttributes, "item_id attribute_labels", ["id_00000001 1 0", "id_00000002 -1 1"]);
     }
 }

@@ -34,12 +34,14 @@ public sealed class InShopReaderTests : IDisposable
         var first = dataset.Samples[0].Attributes!.Value;
         Assert.Equal([AttributeValue.Positive, AttributeValue.Negative, AttributeValue.Unknown], Enumerable.Range(0, 3).Select(i => first[i]));
         Assert.Equal(AttributeValue.Positive, dataset.Samples[3].Attributes!.Value[2]);
+        // In-shop's attribute list has names only, no type column.
+        Assert.Equal([new AttributeInfo("floral print", null), new AttributeInfo("sleeveless", null), new AttributeInfo("v neck", null)], dataset.Attributes);
     }
 
     [Fact]
     public void OnlyThePartitionIsRequired()
     {
-        foreach (string file in new[] { Fixtures.InShopItems, Fixtures.InShopBoxes, Fixtures.InShopLandmarks, Fixtures.ItemAttributes })
+        foreach (string file in new[] { Fixtures.InShopItems, Fixtures.InShopBoxes, Fixtures.InShopLandmarks, Fixtures.AttributeNames, Fixtures.ItemAttributes })
             File.Delete(_folder.PathOf(file));
 
         var dataset = _folder.Read(InShop);
@@ -74,6 +76,21 @@ public sealed class InShopReaderTests : IDisposable
     {
         _folder.ReplaceLine(Fixtures.InShopLandmarks, 5, $"{Fixtures.InShopImages[2]} 1 1 " + string.Join(" ", Enumerable.Repeat("0 1 2", 6)));
         _folder.ExpectError(InShop, Fixtures.InShopLandmarks, 5, "clothes type 1 disagrees with clothes type 2 in list_bbox_inshop.txt");
+    }
+
+    [Fact]
+    public void LenientSkipOfARowWithAnUnlistedItemLeavesNoTrace()
+    {
+        _folder.ReplaceLine(Fixtures.InShopPartition, 6, $"{Fixtures.InShopImages[3]} id_00000008 gallery");
+
+        var dataset = _folder.Read(InShop, lenient: true);
+
+        Assert.Equal(3, dataset.Samples.Count);
+        Assert.Equal(3, dataset.Items.Count);
+        Assert.DoesNotContain("id_00000008", dataset.Items);
+        // Its box and landmark rows cannot be placed either; each skip is reported.
+        Assert.Equal([("list_eval_partition.txt", 6), ("list_bbox_inshop.txt", 6), ("list_landmarks_inshop.txt", 6)],
+            dataset.Report.Issues.Select(i => (Path.GetFileName(i.File), i.Line)));
     }
 
     [Fact]
@@ -112,6 +129,7 @@ public sealed class ConsumerToShopReaderTests : IDisposable
         Assert.Equal(ClothesType.FullBody, shop.ClothesType);
         Assert.Equal(AttributeValue.Positive, shop.Attributes!.Value[0]);
         Assert.Equal(AttributeValue.Unknown, shop.Attributes!.Value[1]);
+        Assert.Equal([new AttributeInfo("碎花 floral print", 1), new AttributeInfo("无袖 sleeveless", 3)], dataset.Attributes);
     }
 
     [Fact]
@@ -145,6 +163,21 @@ public sealed class ConsumerToShopReaderTests : IDisposable
         _folder.ReplaceLine(Fixtures.PairPartition, 4,
             "img/CLOTHING/Dress/id_00000001/comsumer_02.jpg img/CLOTHING/Dress/id_00000001/shop_01.jpg id_00000001 val");
         _folder.ExpectError(ConsumerToShop, Fixtures.PairPartition, 4, "is in split 'train' on line 3 and in 'val' here");
+    }
+
+    [Fact]
+    public void LenientSkipOfAConflictingPairAddsNoItemOrImage()
+    {
+        _folder.AppendLine(Fixtures.PairPartition,
+            "img/TOPS/Tee/id_00000003/comsumer_01.jpg img/CLOTHING/Dress/id_00000001/shop_01.jpg id_00000003 train");
+        _folder.ReplaceLine(Fixtures.PairPartition, 1, "4");
+
+        var dataset = _folder.Read(ConsumerToShop, lenient: true);
+
+        Assert.Equal(5, dataset.Samples.Count);
+        Assert.Equal(["id_00000001", "id_00000002"], dataset.Items);
+        var issue = Assert.Single(dataset.Report.Issues);
+        Assert.Contains("belongs to item 'id_00000001' on line 3 and to item 'id_00000003' here", issue.Problem);
     }
 
     [Fact]

@@ -120,11 +120,18 @@ public sealed class StrictReadingTests : IDisposable
         _folder.ExpectError(Category, Fixtures.CategoryLabels, 4, "category label 4 out of range 1..3");
     }
 
-    [Fact]
-    public void BadAttributeValue()
+    [Theory]
+    [InlineData("2")]
+    [InlineData("-")]
+    [InlineData("--1")]
+    [InlineData("-10")]
+    [InlineData("1-1")]
+    [InlineData("+1")]
+    [InlineData("00")]
+    public void BadAttributeValue(string value)
     {
-        _folder.ReplaceLine(Fixtures.ImageAttributes, 4, "img/Jeans/img_2.jpg -1 2 -1 -1");
-        _folder.ExpectError(Category, Fixtures.ImageAttributes, 4, "attribute value 2: '2' is not 1, -1 or 0 (unknown)");
+        _folder.ReplaceLine(Fixtures.ImageAttributes, 4, $"img/Jeans/img_2.jpg -1 {value} -1 -1");
+        _folder.ExpectError(Category, Fixtures.ImageAttributes, 4, $"attribute value 2: '{value}' is not 1, -1 or 0 (unknown)");
     }
 
     [Theory]

@@ -68,7 +68,7 @@ public sealed class ImageDecoderTests : IDisposable
         string text = Write("notes.jpg", "image_name item_id\n"u8.ToArray());
         string missing = Path.Combine(_dir, "missing.jpg");
         Assert.Contains("empty", Assert.Throws<ImageDecodeException>(() => decoder.Decode(empty)).Message);
-        Assert.Contains("not a recognised image format", Assert.Throws<ImageDecodeException>(() => decoder.Decode(text)).Message);
+        Assert.Contains("not a supported image format", Assert.Throws<ImageDecodeException>(() => decoder.Decode(text)).Message);
         Assert.Contains("does not exist", Assert.Throws<ImageDecodeException>(() => decoder.Decode(missing)).Message);
         Assert.Equal(missing, Assert.Throws<ImageDecodeException>(() => decoder.Decode(missing)).FilePath);
     }
@@ -102,6 +102,16 @@ public sealed class ImageDecoderTests : IDisposable
                 Assert.Equal(path, error.FilePath);
             }
         }
+    }
+
+    [Fact]
+    public void Rejects_multi_frame_formats()
+    {
+        using var image = new Image<Rgb24>(8, 8);
+        string gif = Path.Combine(_dir, "animated.gif");
+        image.SaveAsGif(gif);
+        var error = Assert.Throws<ImageDecodeException>(() => new ImageDecoder().Decode(gif));
+        Assert.Contains("JPEG, PNG or BMP", error.Message);
     }
 
     [Fact]

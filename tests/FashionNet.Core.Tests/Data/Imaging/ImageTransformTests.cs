@@ -1,6 +1,7 @@
 using FashionNet.Data;
 using FashionNet.Data.Annotations;
 using FashionNet.Data.Imaging;
+using FashionNet.Tests.TestSupport;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -175,11 +176,13 @@ public sealed class ImageTransformTests
         Assert.Equal(plain, transform.Plan(256, 256, box, new Random(1)));
         Assert.Equal(plain, transform.Plan(256, 256, box, new Random(2)));
         Assert.False(plain.Flip);
-        // Square crop around the box centre with a 10% margin on the longer side.
-        Assert.Equal(160 * 1.2f, plain.Width, 3);
+        // Square crop around the box centre with a 10% margin on the longer side; the box spans pixels 40..200
+        // inclusive, i.e. the continuous [40, 201), centre 120.5.
+        Assert.Equal(161 * 1.2f, plain.Width, 3);
         Assert.Equal(plain.Width, plain.Height);
-        Assert.Equal(80f, plain.X + plain.Width / 2, 3);
-        Assert.Equal(120f, plain.Y + plain.Height / 2, 3);
+        Assert.Equal(80.5f, plain.X + plain.Width / 2, 3);
+        Assert.Equal(120.5f, plain.Y + plain.Height / 2, 3);
+        Assert.Equal(new CropGeometry(0, -28, 256, 256, Flip: false), transform.Plan(256, 200, box: null, random: null));
     }
 
     [Fact]
@@ -212,5 +215,36 @@ public sealed class ImageTransformTests
         normalizer.Normalize(rgb, 1, 2);
         Assert.Equal([249, 253, 140, 140, -50, -140], rgb);
         Assert.Throws<ArgumentException>(() => normalizer.Normalize(new float[12], 2, 2));
+    }
+
+    [SkippableFact]
+    public void Real_robot_photos_keep_their_landmarks_on_the_garment_through_the_evaluation_crop()
+    {
+        string root = SharedData.Require(SharedData.LandmarksRobot);
+        FashionDataset dataset = DeepFashionReader.Read(root, DeepFashionFormat.Landmarks);
+        var transform = ImageTransform.Evaluation(224);
+        var decoder = new ImageDecoder();
+        var pixels = new float[3 * 224 * 224];
+        foreach (FashionSample sample in dataset.Samples.Take(6))
+        {
+            using Image<Rgb24> image = decoder.Decode(dataset.ImageFullPath(sample));
+            CropGeometry geometry = transform.Plan(image.Width, image.Height, sample.BoundingBox, null);
+            transform.Render(image, geometry, pixels);
+            LandmarkSet mapped = transform.MapLandmarks(geometry, sample.Landmarks!);
+            foreach (LandmarkSlot slot in LandmarkLayout.SlotsOf(sample.ClothesType!.Value))
+            {
+                Landmark source = sample.Landmarks![slot], target = mapped[slot];
+                if (source.Visibility != LandmarkVisibility.Visible) continue;
+                // The box plus margin contains the garment, so its visible landmarks stay visible and inside.
+                Assert.Equal(LandmarkVisibility.Visible, target.Visibility);
+                (float x, float y) = geometry.UnmapPoint(target.X, target.Y, 224, 224);
+                Assert.Equal(source.X, x, 0.01f);
+                Assert.Equal(source.Y, y, 0.01f);
+                // The rendered pixel under the landmark matches the source pixel's colour closely (downscaled ~3x).
+                Rgb24 original = image[(int)source.X, (int)source.Y];
+                int at = (int)MathF.Round(target.Y) * 224 + (int)MathF.Round(target.X);
+                Assert.InRange(MathF.Abs(pixels[at] - original.R), 0, 60);
+            }
+        }
     }
 }

@@ -115,7 +115,7 @@ public sealed class FashionDataLoaderTests(SyntheticFixture fixture) : IClassFix
     {
         FashionDataset dataset = InShop;
         int[] train = [.. dataset.IndicesOf(EvaluationSplit.Train)];
-        FashionDataLoader Loader(int workers) => new(dataset, new PKBatchSampler(train, s => dataset.Samples[s].ItemIndex!.Value, 2, 2, seed: 7),
+        FashionDataLoader Loader(int workers) => new(dataset, PKBatchSampler.ForItems(dataset, train, 2, 2, seed: 7),
             ImageTransform.Training(Size), ChannelNormalizer.ImageNet, new DataLoaderOptions { Workers = workers, Seed = 9 });
 
         var serial = Collect(Loader(1).ReadEpoch(1));
@@ -161,6 +161,14 @@ public sealed class FashionDataLoaderTests(SyntheticFixture fixture) : IClassFix
         File.WriteAllBytes(victim, File.ReadAllBytes(victim)[..100]);
         var error = Assert.Throws<ImageDecodeException>(() => Collect(EvaluationLoader(dataset, 4, workers: 2).ReadEpoch(0)));
         Assert.Equal(victim, error.FilePath);
+    }
+
+    [Fact]
+    public void PK_sampling_of_a_dataset_needs_item_ids()
+    {
+        FashionDataset landmarks = DeepFashionReader.Read(fixture.Layout.LandmarkDetection, DeepFashionFormat.Landmarks);
+        var error = Assert.Throws<ArgumentException>(() => PKBatchSampler.ForItems(landmarks, [0, 1, 2, 3], 2, 2, 0));
+        Assert.Contains(landmarks.Samples[0].ImagePath, error.Message);
     }
 
     [Fact]

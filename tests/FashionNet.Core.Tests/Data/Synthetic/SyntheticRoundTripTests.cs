@@ -29,7 +29,7 @@ public sealed class SyntheticRoundTripTests : IDisposable
         Assert.True(read.Report.IsClean);
         Assert.Equal(_set.Items.Select(i => i.ItemId), read.Items);
         Assert.Equal(_set.Views.Count, read.Samples.Count);
-        Assert.Equal(GarmentCatalog.Attributes.Select(a => a.Name), read.Attributes.Select(a => a.Name));
+        Assert.Equal(GarmentCatalog.Attributes.Select(a => (a.Name, (int?)null)), read.Attributes.Select(a => (a.Name, a.Type)));
         for (int i = 0; i < _set.Views.Count; i++)
         {
             SyntheticView view = _set.Views[i];
@@ -41,7 +41,7 @@ public sealed class SyntheticRoundTripTests : IDisposable
             Assert.Equal(view.Item.Category.ClothesType, sample.ClothesType);
             Assert.Equal(view.PoseType, sample.PoseType);
             Assert.Equal(view.VariationType, sample.VariationType);
-            Assert.Equal(new BoundingBox(view.Box.X1, view.Box.Y1, view.Box.X2, view.Box.Y2), sample.BoundingBox);
+            Assert.Equal(view.Box, sample.BoundingBox);
             AssertSameLandmarks(view.Landmarks, sample.Landmarks);
             AttributeLabels labels = sample.Attributes!.Value;
             Assert.Equal(view.Item.Attributes.Select(a => (AttributeValue)a), Enumerable.Range(0, labels.Count).Select(k => labels[k]));
@@ -53,7 +53,7 @@ public sealed class SyntheticRoundTripTests : IDisposable
     {
         FashionDataset read = DeepFashionReader.Read(_layout.CategoryAndAttribute, DeepFashionFormat.CategoryAttribute);
         Assert.Equal(GarmentCatalog.Categories.Select(c => (c.Name, c.ClothesType)), read.Categories.Select(c => (c.Name, c.Type)));
-        Assert.Equal(GarmentCatalog.Attributes, read.Attributes.Select(a => (a.Name, a.Type)));
+        Assert.Equal(GarmentCatalog.Attributes.Select(a => (a.Name, (int?)a.Type)), read.Attributes.Select(a => (a.Name, a.Type)));
         for (int i = 0; i < _set.Views.Count; i++)
         {
             SyntheticView view = _set.Views[i];
