@@ -68,27 +68,44 @@ public static class CheckpointFile
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(metadata);
 
-        var sections = new List<(string Name, byte[] Bytes)>
+        var sections = new List<(string Name, Action<Stream> Write)>
         {
-            (MetadataSection, JsonSerializer.SerializeToUtf8Bytes(metadata, JsonOptions)),
-            (ModelSection, Capture(stream => model.save(stream))),
-            (RngSection, random.get_rng_state().data<byte>().ToArray()),
+            (MetadataSection, stream => JsonSerializer.Serialize(stream, metadata, JsonOptions)),
+            (ModelSection, stream => model.save(stream)),
+            (RngSection, stream =>
+            {
+                using var state = random.get_rng_state();
+                stream.Write(state.bytes);
+            }),
         };
         if (optimizer is not null)
-            sections.Add((OptimizerSection, Capture(stream => optimizer.save_state_dict(new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true)))));
+            sections.Add((OptimizerSection, stream => optimizer.save_state_dict(new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))));
 
-        AtomicFile.Write(path, stream =>
+        AtomicFile.Write(path, file =>
         {
-            using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+            using var writer = new BinaryWriter(file, Encoding.UTF8, leaveOpen: true);
             writer.Write(Magic);
             writer.Write(FormatVersion);
             writer.Write(sections.Count);
-            foreach (var (name, bytes) in sections)
+            foreach (var (name, write) in sections)
             {
                 writer.Write(name);
-                writer.Write((long)bytes.Length);
-                writer.Write(XxHash64.HashToUInt64(bytes));
-                writer.Write(bytes);
+                writer.Flush();
+                // Sections stream straight into the file (a model can be hundreds of MB); their length and hash are
+                // filled in afterwards, in the 16 bytes reserved before them.
+                long lengthAt = file.Position;
+                writer.Write(0L);
+                writer.Write(0UL);
+                writer.Flush();
+                var hashing = new HashingStream(file);
+                write(hashing);
+                hashing.Flush();
+                long end = file.Position;
+                file.Position = lengthAt;
+                writer.Write(hashing.Length);
+                writer.Write(hashing.Hash.GetCurrentHashAsUInt64());
+                writer.Flush();
+                file.Position = end;
             }
             writer.Write(EndMarker);
         });
@@ -139,11 +156,32 @@ public static class CheckpointFile
         return metadata;
     }
 
-    private static byte[] Capture(Action<Stream> write)
+    /// <summary>A write-only pass-through that counts and hashes what goes to the file.</summary>
+    private sealed class HashingStream(Stream inner) : Stream
     {
-        using var buffer = new MemoryStream();
-        write(buffer);
-        return buffer.ToArray();
+        private long _length;
+
+        public XxHash64 Hash { get; } = new();
+
+        public override long Length => _length;
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Position { get => _length; set => throw new NotSupportedException(); }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            Hash.Append(buffer);
+            inner.Write(buffer);
+            _length += buffer.Length;
+        }
+
+        public override void Flush() => inner.Flush();
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 
     private static Dictionary<string, byte[]> ReadSections(string path)

@@ -108,6 +108,9 @@ public sealed class FashionNetTrainerTests(SyntheticTrainingFixture fixture) : I
             {
                 if (entry.Kind != TrainingLogKind.Step) return;
                 liveTensors.Add(Tensor.TotalCount);
+                // Collect first, so the figure is what is still held, not garbage the GC has yet to reclaim.
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
                 workingSet.Add(Environment.WorkingSet);
             },
         };
