@@ -5,18 +5,22 @@ using static TorchSharp.torch;
 namespace FashionNet.Tests.Kernels.Gpu;
 
 /// <summary>
-/// The ILGPU kernels, run on ILGPU's CPU accelerator (the code that becomes PTX), against <see cref="NaiveOracle"/>.
-/// Shapes are small on purpose: the CPU accelerator is slow.
+/// One GPU kernel implementation, run on the host on CPU tensors, against <see cref="NaiveOracle"/>: forward pooling
+/// bit-exact, backward exact, loss and gradient within 1e-5 relative. Shapes are small on purpose (ILGPU's CPU
+/// accelerator is slow).
 /// </summary>
-public class IlgpuCpuAcceleratorTests
+public abstract class KernelConformanceTests
 {
     private const int Channels = 3, Height = 5, Width = 6, Landmarks = 7;
     private const float ImageWidth = 48f, ImageHeight = 40f;  // 8 pixels per cell both ways
 
-    private static readonly ILandmarkPoolingKernel Pooling = GetPooling();
-    private static readonly IWeightedAttributeLossKernel Loss = GetLoss();
+    /// <summary>The pooling kernel under test (may skip the test when it cannot be had here).</summary>
+    private protected abstract ILandmarkPoolingKernel Pooling { get; }
 
-    [Theory]
+    /// <summary>The loss kernel under test (may skip the test when it cannot be had here).</summary>
+    private protected abstract IWeightedAttributeLossKernel Loss { get; }
+
+    [SkippableTheory]
     [InlineData(3, 1)]
     [InlineData(3, 2)]   // bins of 2 and 2 rows: the middle row belongs to both (RoIPool's floor/ceil)
     [InlineData(5, 3)]
@@ -49,7 +53,7 @@ public class IlgpuCpuAcceleratorTests
         Assert.Equal(NaiveOracle.LandmarkPoolingBackward(gradOutput, expectedArgmax, geometry), RunBackward(gradOutput, expectedArgmax, geometry));
     }
 
-    [Fact]
+    [SkippableFact]
     public void PoolingOfInvisibleLandmarksAndAnEmptyBatchIsZeroWithNoArgmax()
     {
         using var scope = NewDisposeScope();
@@ -69,7 +73,7 @@ public class IlgpuCpuAcceleratorTests
         Assert.Empty(emptyArgmax);
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(true)]
     [InlineData(false)]
     public void LossAndGradientMatchTheDoubleOracleIncludingExtremeLogits(bool masked)
@@ -104,7 +108,7 @@ public class IlgpuCpuAcceleratorTests
     private static void AssertClose(double expected, float actual, string what) =>
         Assert.True(Math.Abs(actual - expected) <= 1e-5 * Math.Abs(expected) + 1e-37, $"{what}: expected {expected:R}, got {actual:R}");
 
-    private static (float[] Output, int[] Argmax) RunForward(float[] features, float[] landmarks, float[] visibility, LandmarkPoolingGeometry g)
+    private (float[] Output, int[] Argmax) RunForward(float[] features, float[] landmarks, float[] visibility, LandmarkPoolingGeometry g)
     {
         var output = empty(new long[] { g.Batch, g.Landmarks, g.Channels, g.Bins, g.Bins });
         var argmax = empty(new long[] { g.Batch, g.Landmarks, g.Channels, g.Bins, g.Bins }, ScalarType.Int32);
@@ -113,7 +117,7 @@ public class IlgpuCpuAcceleratorTests
         return (Values<float>(output), Values<int>(argmax));
     }
 
-    private static float[] RunBackward(float[] gradOutput, int[] argmax, LandmarkPoolingGeometry g)
+    private float[] RunBackward(float[] gradOutput, int[] argmax, LandmarkPoolingGeometry g)
     {
         var gradFeatures = zeros(g.Batch, g.Channels, g.Height, g.Width);
         Pooling.Backward(Shaped(gradOutput, g.Batch, g.Landmarks, g.Channels, g.Bins, g.Bins),
@@ -126,16 +130,22 @@ public class IlgpuCpuAcceleratorTests
         where T : unmanaged => t.numel() == 0 ? [] : t.data<T>().ToArray();
 
     private static Tensor Shaped(float[] values, params long[] shape) => tensor(values).reshape(shape);
+}
 
-    private static ILandmarkPoolingKernel GetPooling()
-    {
-        Assert.True(GpuKernels.TryGetLandmarkPooling(KernelBackend.Ilgpu, CPU, out var kernel, out string reason), reason);
-        return kernel;
-    }
+/// <summary>The ILGPU kernels on ILGPU's CPU accelerator: the very C# that becomes PTX on a GPU.</summary>
+public class IlgpuCpuAcceleratorTests : KernelConformanceTests
+{
+    private protected override ILandmarkPoolingKernel Pooling =>
+        GpuKernels.TryGetLandmarkPooling(KernelBackend.Ilgpu, CPU, out var kernel, out string reason) ? kernel : throw new InvalidOperationException(reason);
 
-    private static IWeightedAttributeLossKernel GetLoss()
-    {
-        Assert.True(GpuKernels.TryGetWeightedAttributeLoss(KernelBackend.Ilgpu, CPU, out var kernel, out string reason), reason);
-        return kernel;
-    }
+    private protected override IWeightedAttributeLossKernel Loss =>
+        GpuKernels.TryGetWeightedAttributeLoss(KernelBackend.Ilgpu, CPU, out var kernel, out string reason) ? kernel : throw new InvalidOperationException(reason);
+}
+
+/// <summary>The CUDA C kernels of native/, compiled for the host by clang and run one thread index at a time.</summary>
+public class NativeKernelHostTests : KernelConformanceTests
+{
+    private protected override ILandmarkPoolingKernel Pooling => NativeHostKernels.Require();
+
+    private protected override IWeightedAttributeLossKernel Loss => NativeHostKernels.Require();
 }
