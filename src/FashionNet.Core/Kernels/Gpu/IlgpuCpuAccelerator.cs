@@ -6,8 +6,8 @@ using TorchSharp;
 namespace FashionNet.Kernels.Gpu;
 
 /// <summary>
-/// <see cref="IlgpuKernels"/> on ILGPU's CPU accelerator, for CPU tensors: a testing aid that runs the very kernel
-/// code that becomes PTX, not a fast path. Tensor data is copied into accelerator buffers and back. One accelerator
+/// <see cref="IlgpuKernels"/> on ILGPU's CPU accelerator, on host memory: a testing aid that runs the very kernel code
+/// that becomes PTX, not a fast path. Data is copied into accelerator buffers and back. One accelerator
 /// serves the process; launches are serialised because an ILGPU accelerator runs one kernel at a time.
 /// </summary>
 internal sealed class IlgpuCpuAccelerator
@@ -36,80 +36,78 @@ internal sealed class IlgpuCpuAccelerator
     /// <summary>The process-wide accelerator with the kernels loaded.</summary>
     public static IlgpuCpuAccelerator Instance => Shared.Value;
 
-    /// <summary>Landmark pooling forward on contiguous CPU tensors.</summary>
-    public void LandmarkPoolingForward(torch.Tensor features, torch.Tensor landmarks, torch.Tensor visibility, in LandmarkPoolingGeometry geometry,
-        torch.Tensor output, torch.Tensor argmax)
+    /// <summary>Landmark pooling forward on host memory (see <see cref="ILandmarkPoolingKernel.Forward"/> for the layouts).</summary>
+    public void LandmarkPoolingForward(ReadOnlySpan<float> features, ReadOnlySpan<float> landmarks, ReadOnlySpan<float> visibility,
+        in LandmarkPoolingGeometry geometry, Span<float> output, Span<int> argmax)
     {
         int count = checked((int)geometry.OutputElements);
         if (count == 0)
             return;
         lock (launchLock)
         {
-            using var featureBuffer = Upload<float>(features);
-            using var landmarkBuffer = Upload<float>(landmarks);
-            using var visibilityBuffer = Upload<float>(visibility);
+            using var featureBuffer = Upload(features);
+            using var landmarkBuffer = Upload(landmarks);
+            using var visibilityBuffer = Upload(visibility);
             using var outputBuffer = accelerator.Allocate1D<float>(count);
             using var argmaxBuffer = accelerator.Allocate1D<int>(count);
             poolingForward(count, featureBuffer.View, landmarkBuffer.View, visibilityBuffer.View, outputBuffer.View, argmaxBuffer.View, geometry);
             accelerator.Synchronize();
-            Download(outputBuffer, output);
-            Download(argmaxBuffer, argmax);
+            outputBuffer.View.BaseView.CopyToCPU(output);
+            argmaxBuffer.View.BaseView.CopyToCPU(argmax);
         }
     }
 
-    /// <summary>Landmark pooling backward on contiguous CPU tensors, adding into <paramref name="gradFeatures"/>.</summary>
-    public void LandmarkPoolingBackward(torch.Tensor gradOutput, torch.Tensor argmax, in LandmarkPoolingGeometry geometry, torch.Tensor gradFeatures)
+    /// <summary>Landmark pooling backward on host memory, adding into <paramref name="gradFeatures"/>.</summary>
+    public void LandmarkPoolingBackward(ReadOnlySpan<float> gradOutput, ReadOnlySpan<int> argmax, in LandmarkPoolingGeometry geometry,
+        Span<float> gradFeatures)
     {
         int count = checked((int)geometry.OutputElements);
         if (count == 0)
             return;
         lock (launchLock)
         {
-            using var gradOutputBuffer = Upload<float>(gradOutput);
-            using var argmaxBuffer = Upload<int>(argmax);
+            using var gradOutputBuffer = Upload(gradOutput);
+            using var argmaxBuffer = Upload(argmax);
             using var gradFeaturesBuffer = Upload<float>(gradFeatures);
             poolingBackward(count, gradOutputBuffer.View, argmaxBuffer.View, gradFeaturesBuffer.View, geometry);
             accelerator.Synchronize();
-            Download(gradFeaturesBuffer, gradFeatures);
+            gradFeaturesBuffer.View.BaseView.CopyToCPU(gradFeatures);
         }
     }
 
-    /// <summary>Weighted attribute loss forward on contiguous CPU tensors; <paramref name="mask"/> may be null.</summary>
-    public void WeightedAttributeLossForward(torch.Tensor logits, torch.Tensor targets, torch.Tensor? mask, torch.Tensor posWeight, torch.Tensor negWeight,
-        torch.Tensor loss, torch.Tensor gradLogits)
+    /// <summary>Weighted attribute loss forward on host memory of <c>N * A</c> elements; an empty <paramref name="mask"/> means every entry is labelled.</summary>
+    public void WeightedAttributeLossForward(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, ReadOnlySpan<float> mask,
+        ReadOnlySpan<float> posWeight, ReadOnlySpan<float> negWeight, Span<float> loss, Span<float> gradLogits)
     {
-        int count = checked((int)logits.numel());
+        int count = logits.Length;
         if (count == 0)
             return;
+        bool hasMask = !mask.IsEmpty;
         lock (launchLock)
         {
-            using var logitBuffer = Upload<float>(logits);
-            using var targetBuffer = Upload<float>(targets);
+            using var logitBuffer = Upload(logits);
+            using var targetBuffer = Upload(targets);
             // Without a mask the kernel reads no mask element; it still needs a view, so it gets the logits'.
-            using var maskBuffer = mask is null ? null : Upload<float>(mask);
-            using var posWeightBuffer = Upload<float>(posWeight);
-            using var negWeightBuffer = Upload<float>(negWeight);
+            using var maskBuffer = hasMask ? Upload(mask) : null;
+            using var posWeightBuffer = Upload(posWeight);
+            using var negWeightBuffer = Upload(negWeight);
             using var lossBuffer = accelerator.Allocate1D<float>(count);
             using var gradBuffer = accelerator.Allocate1D<float>(count);
             lossForward(count, logitBuffer.View, targetBuffer.View, (maskBuffer ?? logitBuffer).View, posWeightBuffer.View, negWeightBuffer.View,
-                lossBuffer.View, gradBuffer.View, checked((int)posWeight.numel()), mask is null ? 0 : 1);
+                lossBuffer.View, gradBuffer.View, posWeight.Length, hasMask ? 1 : 0);
             accelerator.Synchronize();
-            Download(lossBuffer, loss);
-            Download(gradBuffer, gradLogits);
+            lossBuffer.View.BaseView.CopyToCPU(loss);
+            gradBuffer.View.BaseView.CopyToCPU(gradLogits);
         }
     }
 
-    private MemoryBuffer1D<T, Stride1D.Dense> Upload<T>(torch.Tensor tensor)
+    private MemoryBuffer1D<T, Stride1D.Dense> Upload<T>(ReadOnlySpan<T> data)
         where T : unmanaged
     {
-        var buffer = accelerator.Allocate1D<T>(tensor.numel());
-        buffer.View.BaseView.CopyFromCPU(TensorMemory.Span<T>(tensor));
+        var buffer = accelerator.Allocate1D<T>(data.Length);
+        buffer.View.BaseView.CopyFromCPU(data);
         return buffer;
     }
-
-    private static void Download<T>(MemoryBuffer1D<T, Stride1D.Dense> buffer, torch.Tensor tensor)
-        where T : unmanaged =>
-        buffer.View.BaseView.CopyToCPU(TensorMemory.Span<T>(tensor));
 }
 
 /// <summary>Landmark pooling through ILGPU's CPU accelerator (CPU tensors).</summary>
@@ -118,11 +116,13 @@ internal sealed class IlgpuCpuAcceleratorLandmarkPoolingKernel : ILandmarkPoolin
     /// <inheritdoc/>
     public void Forward(torch.Tensor features, torch.Tensor landmarks, torch.Tensor visibility, in LandmarkPoolingGeometry geometry,
         torch.Tensor output, torch.Tensor argmax) =>
-        IlgpuCpuAccelerator.Instance.LandmarkPoolingForward(features, landmarks, visibility, geometry, output, argmax);
+        IlgpuCpuAccelerator.Instance.LandmarkPoolingForward(TensorMemory.Span<float>(features), TensorMemory.Span<float>(landmarks),
+            TensorMemory.Span<float>(visibility), geometry, TensorMemory.Span<float>(output), TensorMemory.Span<int>(argmax));
 
     /// <inheritdoc/>
     public void Backward(torch.Tensor gradOutput, torch.Tensor argmax, in LandmarkPoolingGeometry geometry, torch.Tensor gradFeatures) =>
-        IlgpuCpuAccelerator.Instance.LandmarkPoolingBackward(gradOutput, argmax, geometry, gradFeatures);
+        IlgpuCpuAccelerator.Instance.LandmarkPoolingBackward(TensorMemory.Span<float>(gradOutput), TensorMemory.Span<int>(argmax), geometry,
+            TensorMemory.Span<float>(gradFeatures));
 }
 
 /// <summary>The weighted attribute loss through ILGPU's CPU accelerator (CPU tensors).</summary>
@@ -131,5 +131,7 @@ internal sealed class IlgpuCpuAcceleratorWeightedAttributeLossKernel : IWeighted
     /// <inheritdoc/>
     public void Forward(torch.Tensor logits, torch.Tensor targets, torch.Tensor? mask, torch.Tensor posWeight, torch.Tensor negWeight,
         torch.Tensor loss, torch.Tensor gradLogits) =>
-        IlgpuCpuAccelerator.Instance.WeightedAttributeLossForward(logits, targets, mask, posWeight, negWeight, loss, gradLogits);
+        IlgpuCpuAccelerator.Instance.WeightedAttributeLossForward(TensorMemory.Span<float>(logits), TensorMemory.Span<float>(targets),
+            mask is null ? [] : TensorMemory.Span<float>(mask), TensorMemory.Span<float>(posWeight), TensorMemory.Span<float>(negWeight),
+            TensorMemory.Span<float>(loss), TensorMemory.Span<float>(gradLogits));
 }
