@@ -153,14 +153,12 @@ internal sealed unsafe class CudaDriver
         return Marshal.PtrToStringUTF8((nint)name) ?? string.Empty;
     }
 
-    /// <summary>The device's compute capability, e.g. (9, 0) for an H100.</summary>
-    public (int Major, int Minor) GetComputeCapability(int device)
+    /// <summary>One <c>CUdevice_attribute</c> of a device.</summary>
+    public int GetAttribute(int device, CudaDeviceAttribute attribute)
     {
-        const int ComputeCapabilityMajor = 75, ComputeCapabilityMinor = 76;
-        int major, minor;
-        Check(cuDeviceGetAttribute(&major, ComputeCapabilityMajor, device), "cuDeviceGetAttribute(major)");
-        Check(cuDeviceGetAttribute(&minor, ComputeCapabilityMinor, device), "cuDeviceGetAttribute(minor)");
-        return (major, minor);
+        int value;
+        Check(cuDeviceGetAttribute(&value, (int)attribute, device), $"cuDeviceGetAttribute({attribute})");
+        return value;
     }
 
     /// <summary>Retains the device's primary context (the one the CUDA runtime, and so LibTorch, uses).</summary>
@@ -266,4 +264,20 @@ internal sealed unsafe class CudaDriver
 
     /// <summary>Destroys an event.</summary>
     public void DestroyEvent(nint handle) => Check(cuEventDestroy(handle), "cuEventDestroy");
+}
+
+/// <summary>The <c>CUdevice_attribute</c> values FashionNet reads.</summary>
+internal enum CudaDeviceAttribute
+{
+    /// <summary>Peak memory clock in kHz.</summary>
+    MemoryClockRate = 36,
+
+    /// <summary>Global memory bus width in bits.</summary>
+    GlobalMemoryBusWidth = 37,
+
+    /// <summary>Major compute capability.</summary>
+    ComputeCapabilityMajor = 75,
+
+    /// <summary>Minor compute capability.</summary>
+    ComputeCapabilityMinor = 76,
 }

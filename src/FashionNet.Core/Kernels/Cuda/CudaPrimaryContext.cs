@@ -16,7 +16,11 @@ internal sealed class CudaPrimaryContext : IDisposable
         Ordinal = ordinal;
         device = driver.GetDevice(ordinal);
         DeviceName = driver.GetDeviceName(device);
-        ComputeCapability = driver.GetComputeCapability(device);
+        ComputeCapability = (driver.GetAttribute(device, CudaDeviceAttribute.ComputeCapabilityMajor),
+            driver.GetAttribute(device, CudaDeviceAttribute.ComputeCapabilityMinor));
+        // Double data rate: two transfers per memory clock across the whole bus.
+        PeakBandwidthGBps = 2.0 * driver.GetAttribute(device, CudaDeviceAttribute.MemoryClockRate) * 1e3
+            * driver.GetAttribute(device, CudaDeviceAttribute.GlobalMemoryBusWidth) / 8 / 1e9;
         handle = driver.RetainPrimaryContext(device);
     }
 
@@ -28,6 +32,9 @@ internal sealed class CudaPrimaryContext : IDisposable
 
     /// <summary>The device's compute capability.</summary>
     public (int Major, int Minor) ComputeCapability { get; }
+
+    /// <summary>Theoretical peak memory bandwidth in GB/s, from the memory clock and bus width the driver reports.</summary>
+    public double PeakBandwidthGBps { get; }
 
     /// <summary>The driver this context belongs to.</summary>
     public CudaDriver Driver => driver;
