@@ -78,9 +78,7 @@ internal sealed unsafe class NativeHostKernels : ILandmarkPoolingKernel, IWeight
 
     private static (NativeHostKernels?, string) Build()
     {
-        string? native = FindNativeSources();
-        if (native is null)
-            return (null, "native/ not found above the test assembly");
+        string native = NativeSourceDirectory();
         string directory = Directory.CreateTempSubdirectory("fashionnet-native-host-").FullName;
         string source = Path.Combine(directory, "kernels.cpp");
         string library = Path.Combine(directory, "libfashionnet_native_host.so");
@@ -109,13 +107,14 @@ internal sealed unsafe class NativeHostKernels : ILandmarkPoolingKernel, IWeight
         return (kernels, string.Empty);
     }
 
-    private static string? FindNativeSources()
+    /// <summary>The repository's native/ folder, found above the test assembly.</summary>
+    public static string NativeSourceDirectory()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "FashionNet.Core.sln")))
                 return Path.Combine(dir.FullName, "native");
         }
-        return null;
+        throw new DirectoryNotFoundException($"no FashionNet.Core.sln above {AppContext.BaseDirectory}");
     }
 }

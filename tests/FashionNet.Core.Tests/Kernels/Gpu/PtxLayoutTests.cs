@@ -1,4 +1,6 @@
+using System.Reflection;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using FashionNet.Kernels;
 using FashionNet.Kernels.Gpu;
@@ -22,6 +24,25 @@ public partial class PtxLayoutTests
     {
         Assert.Equal(16, Unsafe.SizeOf<DeviceView>());
         Assert.Equal(36, Unsafe.SizeOf<LandmarkPoolingGeometry>());
+    }
+
+    [Fact]
+    public void NativeGeometryStructMirrorsTheManagedOneFieldByField()
+    {
+        // The kernels receive LandmarkPoolingGeometry by value: native/landmark_pooling.cu must declare the same fields
+        // in the same order with the same types, or the sizes could still agree while the values land in the wrong fields.
+        string source = File.ReadAllText(Path.Combine(NativeHostKernels.NativeSourceDirectory(), "landmark_pooling.cu"));
+        var body = Regex.Match(source, @"struct LandmarkPoolingGeometry\s*\{(?<fields>[^}]*)\}");
+        Assert.True(body.Success, "struct LandmarkPoolingGeometry not found in native/landmark_pooling.cu");
+        var native = Regex.Matches(body.Groups["fields"].Value, @"(?<type>int|float)\s+(?<name>\w+);")
+            .Select(m => (m.Groups["type"].Value, m.Groups["name"].Value.Replace("_", "", StringComparison.Ordinal)));
+
+        var managed = typeof(LandmarkPoolingGeometry).GetFields(BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public)
+            .OrderBy(f => Marshal.OffsetOf<LandmarkPoolingGeometry>(f.Name))
+            .Select(f => (f.FieldType == typeof(int) ? "int" : f.FieldType == typeof(float) ? "float" : f.FieldType.Name,
+                Regex.Match(f.Name, @"<(\w+)>").Groups[1].Value.ToLowerInvariant()));
+
+        Assert.Equal(managed, native);
     }
 
     [SkippableFact]
