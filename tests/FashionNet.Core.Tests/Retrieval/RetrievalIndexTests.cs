@@ -228,12 +228,14 @@ public sealed class RetrievalIndexTests : IDisposable
         Assert.Equal(before, File.ReadAllBytes(IndexPath));
     }
 
-    [Fact]
-    public void ConcurrentQueriesGiveTheSingleThreadedResults()
+    [Theory]
+    [InlineData(SimilarityBackend.LibTorch)]
+    [InlineData(SimilarityBackend.Managed)]
+    public void ConcurrentQueriesGiveTheSingleThreadedResults(SimilarityBackend backend)
     {
         RetrievalIndex.Create(IndexPath, Content(300, seed: 17));
         float[] queries = Content(64, seed: 18).Embeddings.ToArray();
-        var options = new SimilaritySearchOptions { GalleryTileSize = 64 };
+        var options = new SimilaritySearchOptions { GalleryTileSize = 64, Backend = backend };
         using var index = RetrievalIndex.Open(IndexPath);
         var expected = Enumerable.Range(0, 64).Select(q => index.Search(queries.AsSpan(q * Dimension, Dimension), 10, options)).ToArray();
 
