@@ -90,6 +90,21 @@ public sealed class RetrievalIndexTests : IDisposable
     }
 
     [Fact]
+    public void AnIndexOpenDuringAnAppendKeepsReadingTheOldVersion()
+    {
+        var first = Content(10, seed: 21);
+        RetrievalIndex.Create(IndexPath, first);
+        using var before = RetrievalIndex.Open(IndexPath);
+
+        RetrievalIndex.Append(IndexPath, Content(5, seed: 22));
+
+        using var after = RetrievalIndex.Open(IndexPath);
+        Assert.Equal(10, before.Count);
+        Assert.Equal(15, after.Count);
+        Assert.Equal(3, before.Search(first.Embeddings.Span.Slice(3 * Dimension, Dimension), 1)[0].EntryIndex);
+    }
+
+    [Fact]
     public void AppendToAnEmptyIndexWorks()
     {
         RetrievalIndex.Create(IndexPath, Content(0, seed: 6));
