@@ -63,7 +63,7 @@ public sealed record SimilaritySearchOptions
     /// The most queries for which <see cref="SimilarityBackend.Auto"/> picks <see cref="SimilarityBackend.Managed"/>: on an
     /// In-shop-sized gallery (12,612 x 512) managed scoring was measured about 3x faster at 64 queries and on par at 256.
     /// </summary>
-    public const int ManagedMaxQueries = 64;
+    public static int ManagedMaxQueries => 64;
 
     internal void Validate()
     {
