@@ -241,6 +241,8 @@ public sealed unsafe class RetrievalIndex : IDisposable
 
         public override int Dimension => index.Dimension;
 
+        public override nint HostAddress => (nint)(index._start + index._header.Embeddings.Offset);
+
         public override Tensor Load(int start, int length, Device device)
         {
             var tile = empty(length, Dimension, ScalarType.Float32);

@@ -5,10 +5,11 @@ using static TorchSharp.torch;
 namespace FashionNet.Retrieval;
 
 /// <summary>
-/// Exact nearest-neighbour search by batched matrix products: queries and gallery are scored one tile at a time
-/// (<see cref="SimilaritySearchOptions.QueryTileSize"/> x <see cref="SimilaritySearchOptions.GalleryTileSize"/>) and
-/// each query keeps only its running top k, so memory stays bounded by one tile whatever the set sizes. Ranking is
-/// deterministic: better score first, then lower gallery index.
+/// Exact nearest-neighbour search: queries and gallery are scored one tile at a time
+/// (<see cref="SimilaritySearchOptions.QueryTileSize"/> x <see cref="SimilaritySearchOptions.GalleryTileSize"/>), by a
+/// LibTorch matrix product or by managed dot products (<see cref="SimilarityBackend"/>), and each query keeps only its
+/// running top k, so memory stays bounded by one tile whatever the set sizes. Ranking is deterministic: better score
+/// first, then lower gallery index.
 /// </summary>
 public static class SimilaritySearch
 {
@@ -57,8 +58,12 @@ public static class SimilaritySearch
         int available = options.ExcludeSameIndex ? gallery.Count - 1 : gallery.Count;
         if (available == 0) throw new ArgumentException("The gallery holds only the query itself: there is nothing to search.", nameof(gallery));
         int effectiveK = Math.Min(k, available);
+        bool managed = UseManagedScorer(options.Backend, queryCount, gallery);
         var accumulator = new TopKAccumulator(queryCount, effectiveK);
         var queryNormsSquared = options.Metric == SimilarityMetric.Euclidean ? new float[queryCount] : null;
+        var managedTile = managed
+            ? new float[Math.Min(options.QueryTileSize, queryCount) * Math.Min(options.GalleryTileSize, gallery.Count)]
+            : null;
 
         for (int queryStart = 0; queryStart < queryCount; queryStart += options.QueryTileSize)
         {
@@ -69,21 +74,48 @@ public static class SimilaritySearch
                 queryTile = nn.functional.normalize(queryTile, p: 2, dim: 1);
             else
                 CopyRowNormsSquared(queryTile, queryNormsSquared.AsSpan(queryStart, queryLength));
+            if (managed) queryTile = queryTile.cpu().contiguous();
 
             for (int galleryStart = 0; galleryStart < gallery.Count; galleryStart += options.GalleryTileSize)
             {
                 using var galleryScope = NewDisposeScope();
                 int galleryLength = Math.Min(options.GalleryTileSize, gallery.Count - galleryStart);
-                Tensor scores = ScoreTile(queryTile, gallery.Load(galleryStart, galleryLength, queries.device), options.Metric)
-                    .cpu().contiguous();
-                OfferTile(accumulator, MemoryMarshal.Cast<byte, float>(scores.bytes), queryStart, queryLength, galleryStart, galleryLength,
-                    options.ExcludeSameIndex);
+                ReadOnlySpan<float> scores = managed
+                    ? ScoreTileManaged(queryTile, gallery, galleryStart, galleryLength, options.Metric, managedTile!)
+                    : MemoryMarshal.Cast<byte, float>(
+                        ScoreTile(queryTile, gallery.Load(galleryStart, galleryLength, queries.device), options.Metric).cpu().contiguous().bytes);
+                OfferTile(accumulator, scores, queryStart, queryLength, galleryStart, galleryLength, options.ExcludeSameIndex);
             }
         }
 
         var (indices, rankingScores) = accumulator.Finish();
         if (queryNormsSquared is not null) ToEuclideanDistances(rankingScores, queryNormsSquared, effectiveK);
         return new NearestNeighbors(queryCount, effectiveK, options.Metric, options.ExcludeSameIndex, indices, rankingScores);
+    }
+
+    private static bool UseManagedScorer(SimilarityBackend backend, int queryCount, GalleryTiles gallery) => backend switch
+    {
+        SimilarityBackend.LibTorch => false,
+        SimilarityBackend.Managed when gallery.HostAddress == 0 => throw new ArgumentException(
+            $"{nameof(SimilarityBackend.Managed)} scoring needs the gallery in CPU memory, contiguous, under 2 GB; use " +
+            $"{nameof(SimilarityBackend.LibTorch)} or {nameof(SimilarityBackend.Auto)}.", "options"),
+        SimilarityBackend.Managed => true,
+        _ => gallery.HostAddress != 0 && queryCount <= SimilaritySearchOptions.ManagedMaxQueries,
+    };
+
+    private static unsafe ReadOnlySpan<float> ScoreTileManaged(Tensor queryTile, GalleryTiles gallery, int galleryStart, int galleryLength,
+        SimilarityMetric metric, float[] tile)
+    {
+        int queryLength = (int)queryTile.shape[0];
+        int dimension = gallery.Dimension;
+        fixed (byte* queries = queryTile.bytes)
+        fixed (float* scores = tile)
+        {
+            ManagedTileScorer.Score((float*)queries, queryLength, (float*)gallery.HostAddress + (long)galleryStart * dimension, galleryLength,
+                dimension, metric, scores);
+        }
+
+        return tile.AsSpan(0, queryLength * galleryLength);
     }
 
     /// <summary>

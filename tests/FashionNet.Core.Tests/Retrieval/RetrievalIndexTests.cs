@@ -90,6 +90,21 @@ public sealed class RetrievalIndexTests : IDisposable
     }
 
     [Fact]
+    public void AnIndexOpenDuringAnAppendKeepsReadingTheOldVersion()
+    {
+        var first = Content(10, seed: 21);
+        RetrievalIndex.Create(IndexPath, first);
+        using var before = RetrievalIndex.Open(IndexPath);
+
+        RetrievalIndex.Append(IndexPath, Content(5, seed: 22));
+
+        using var after = RetrievalIndex.Open(IndexPath);
+        Assert.Equal(10, before.Count);
+        Assert.Equal(15, after.Count);
+        Assert.Equal(3, before.Search(first.Embeddings.Span.Slice(3 * Dimension, Dimension), 1)[0].EntryIndex);
+    }
+
+    [Fact]
     public void AppendToAnEmptyIndexWorks()
     {
         RetrievalIndex.Create(IndexPath, Content(0, seed: 6));
@@ -228,12 +243,14 @@ public sealed class RetrievalIndexTests : IDisposable
         Assert.Equal(before, File.ReadAllBytes(IndexPath));
     }
 
-    [Fact]
-    public void ConcurrentQueriesGiveTheSingleThreadedResults()
+    [Theory]
+    [InlineData(SimilarityBackend.LibTorch)]
+    [InlineData(SimilarityBackend.Managed)]
+    public void ConcurrentQueriesGiveTheSingleThreadedResults(SimilarityBackend backend)
     {
         RetrievalIndex.Create(IndexPath, Content(300, seed: 17));
         float[] queries = Content(64, seed: 18).Embeddings.ToArray();
-        var options = new SimilaritySearchOptions { GalleryTileSize = 64 };
+        var options = new SimilaritySearchOptions { GalleryTileSize = 64, Backend = backend };
         using var index = RetrievalIndex.Open(IndexPath);
         var expected = Enumerable.Range(0, 64).Select(q => index.Search(queries.AsSpan(q * Dimension, Dimension), 10, options)).ToArray();
 

@@ -31,17 +31,21 @@ public class SimilaritySearchTests
         return Enumerable.Range(0, count * Dimension).Select(_ => (float)random.Next(-2, 3)).ToArray();
     }
 
+    /// <summary>Both scoring backends must give the oracle's ranking.</summary>
     private static void AssertMatchesOracle(float[] queries, float[] gallery, int k, SimilaritySearchOptions options)
     {
         var expected = BruteForceSearch.Search(queries, gallery, Dimension, k, options.Metric, options.ExcludeSameIndex);
-        var actual = SimilaritySearch.Search(queries, gallery, Dimension, k, options);
-
-        Assert.Equal(expected.Length, actual.QueryCount);
-        for (int q = 0; q < expected.Length; q++)
+        foreach (var backend in new[] { SimilarityBackend.LibTorch, SimilarityBackend.Managed })
         {
-            Assert.Equal(expected[q].Indices, actual.GetIndices(q).ToArray());
-            var scores = actual.GetScores(q);
-            for (int i = 0; i < scores.Length; i++) Assert.Equal(expected[q].Scores[i], scores[i], tolerance: 1e-5);
+            var actual = SimilaritySearch.Search(queries, gallery, Dimension, k, options with { Backend = backend });
+
+            Assert.Equal(expected.Length, actual.QueryCount);
+            for (int q = 0; q < expected.Length; q++)
+            {
+                Assert.Equal(expected[q].Indices, actual.GetIndices(q).ToArray());
+                var scores = actual.GetScores(q);
+                for (int i = 0; i < scores.Length; i++) Assert.Equal(expected[q].Scores[i], scores[i], tolerance: 1e-5);
+            }
         }
     }
 
@@ -78,10 +82,14 @@ public class SimilaritySearchTests
         float[] query = ExactUnitVectors(1, seed: 4);
         float[] gallery = Enumerable.Repeat(query, 40).SelectMany(v => v).ToArray();
 
-        foreach (int galleryTile in new[] { 1, 3, 40 })
+        foreach (var backend in new[] { SimilarityBackend.LibTorch, SimilarityBackend.Managed })
         {
-            var result = SimilaritySearch.Search(query, gallery, Dimension, k: 10, new SimilaritySearchOptions { GalleryTileSize = galleryTile });
-            Assert.Equal(Enumerable.Range(0, 10), result.GetIndices(0).ToArray());
+            foreach (int galleryTile in new[] { 1, 3, 40 })
+            {
+                var options = new SimilaritySearchOptions { GalleryTileSize = galleryTile, Backend = backend };
+                var result = SimilaritySearch.Search(query, gallery, Dimension, k: 10, options);
+                Assert.Equal(Enumerable.Range(0, 10), result.GetIndices(0).ToArray());
+            }
         }
     }
 
@@ -121,6 +129,36 @@ public class SimilaritySearchTests
         Assert.Equal(29, result.K);
         for (int q = 0; q < 30; q++) Assert.DoesNotContain(q, result.GetIndices(q).ToArray());
         AssertMatchesOracle(embeddings, embeddings, k: 40, options);
+    }
+
+    [Theory]
+    [InlineData(SimilarityBackend.LibTorch)]
+    [InlineData(SimilarityBackend.Managed)]
+    public void GalleryTensorThatIsAViewOfALargerOneIsReadAtItsOffset(SimilarityBackend backend)
+    {
+        float[] queries = SmallIntegerVectors(5, seed: 16);
+        float[] all = SmallIntegerVectors(50, seed: 17);
+        using var allTensor = tensor(all).view(50, Dimension);
+        using var galleryView = allTensor.narrow(0, 20, 30);
+        using var queryTensor = tensor(queries).view(5, Dimension);
+        var options = new SimilaritySearchOptions { Metric = SimilarityMetric.Euclidean, GalleryTileSize = 7, Backend = backend };
+
+        var result = SimilaritySearch.Search(queryTensor, galleryView, 8, options);
+
+        var expected = BruteForceSearch.Search(queries, all[(20 * Dimension)..], Dimension, 8, SimilarityMetric.Euclidean);
+        for (int q = 0; q < 5; q++) Assert.Equal(expected[q].Indices, result.GetIndices(q).ToArray());
+    }
+
+    [Fact]
+    public void ManagedBackendRefusesAGalleryOutsideContiguousCpuMemory()
+    {
+        using var queries = ones(2, 4);
+        using var gallery = ones(4, 3).t();
+
+        var error = Assert.Throws<ArgumentException>(() =>
+            SimilaritySearch.Search(queries, gallery, 1, new SimilaritySearchOptions { Backend = SimilarityBackend.Managed }));
+
+        Assert.Contains("CPU memory", error.Message);
     }
 
     [Fact]
