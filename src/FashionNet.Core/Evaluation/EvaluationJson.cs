@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using FashionNet.Retrieval;
+using FashionNet.IO;
 
 namespace FashionNet.Evaluation;
 

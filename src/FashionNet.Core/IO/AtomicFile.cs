@@ -8,8 +8,8 @@ public static class AtomicFile
 {
     /// <summary>Writes a file atomically with <paramref name="write"/>; on any failure the target is left untouched.</summary>
     /// <param name="path">The file to create or replace.</param>
-    /// <param name="write">Writes the complete content to the given stream.</param>
-    public static void Write(string path, Action<Stream> write)
+    /// <param name="write">Writes the complete content to the given stream (seekable, so formats may patch earlier bytes).</param>
+    public static void Write(string path, Action<FileStream> write)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(write);

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Text;
+using FashionNet.IO;
 
 namespace FashionNet.Retrieval;
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using FashionNet.IO;
 using FashionNet.Retrieval;
 using static TorchSharp.torch;
 
