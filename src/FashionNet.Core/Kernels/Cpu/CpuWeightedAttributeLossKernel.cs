@@ -1,13 +1,13 @@
-using System.Numerics;
+using System.Runtime.Intrinsics;
 using TorchSharp;
 
 namespace FashionNet.Kernels.Cpu;
 
 /// <summary>
-/// The weighted attribute loss in managed code over the tensors' own memory: one SIMD pass (<see cref="Vector{T}"/>)
+/// The weighted attribute loss in managed code over the tensors' own memory: one SIMD pass (<see cref="Vector256{T}"/>)
 /// writes each entry's loss and its derivative with respect to the logit, from a single exponential and logarithm.
-/// <c>log1p</c> is evaluated with Goldberg's correction so that tiny losses (large logits on the correct side) keep
-/// float32 relative precision instead of rounding to 0.
+/// <c>log1p</c> keeps float32 relative precision for tiny losses (large logits on the correct side) instead of
+/// rounding them to 0.
 /// </summary>
 internal sealed unsafe class CpuWeightedAttributeLossKernel : IWeightedAttributeLossKernel
 {
@@ -40,30 +40,30 @@ internal sealed unsafe class CpuWeightedAttributeLossKernel : IWeightedAttribute
     }
 
     /// <summary>
-    /// Loss and dLoss/dLogit of <see cref="Vector{T}.Count"/> entries. With t = exp(-|x|) in (0, 1]:
+    /// Loss and dLoss/dLogit of eight entries. With t = exp(-|x|) in (0, 1]:
     /// softplus(±x) = max(±x, 0) + log1p(t), sigmoid(x) = 1 / (1 + t) for x ≥ 0 and t / (1 + t) otherwise, so nothing
     /// overflows for any finite x; -log sigmoid(x) = softplus(-x) and -log(1 - sigmoid(x)) = softplus(x).
     /// </summary>
-    private static (Vector<float> Loss, Vector<float> Gradient) Evaluate(
-        Vector<float> x, Vector<float> y, Vector<float> labelled, Vector<float> posWeight, Vector<float> negWeight)
+    private static (Vector256<float> Loss, Vector256<float> Gradient) Evaluate(
+        Vector256<float> x, Vector256<float> y, Vector256<float> labelled, Vector256<float> posWeight, Vector256<float> negWeight)
     {
         var positive = posWeight * y;
-        var negative = negWeight * (Vector<float>.One - y);
-        var t = Vector.Exp(-Vector.Abs(x));
-        var u = Vector<float>.One + t;
-        var roundedT = u - Vector<float>.One;
-        // Goldberg: log(1 + t) = log(u) * t / (u - 1), exact to a few ulps; u - 1 == 0 means t is below rounding, log1p(t) = t.
-        var log1pT = Vector.ConditionalSelect(Vector.Equals(roundedT, Vector<float>.Zero), t, Vector.Log(u) * (t / roundedT));
-        var softplusX = Vector.Max(x, Vector<float>.Zero) + log1pT;
-        var softplusMinusX = Vector.Max(-x, Vector<float>.Zero) + log1pT;
-        var reciprocal = Vector<float>.One / u;
-        var nonNegative = Vector.GreaterThanOrEqual(x, Vector<float>.Zero);
-        var sigmoid = Vector.ConditionalSelect(nonNegative, reciprocal, t * reciprocal);
-        var oneMinusSigmoid = Vector.ConditionalSelect(nonNegative, t * reciprocal, reciprocal);
+        var negative = negWeight * (Vector256<float>.One - y);
+        var t = Vector256.Exp(-Vector256.Abs(x));
+        var u = Vector256<float>.One + t;
+        var reciprocal = Vector256<float>.One / u;
+        // log1p(t) = log(u) + (t - (u - 1)) / u: the second term restores what rounding u = 1 + t lost, so tiny t keeps
+        // its relative precision (when u rounds to 1 the result is exactly t).
+        var log1pT = Vector256.Log(u) + (t - (u - Vector256<float>.One)) * reciprocal;
+        var softplusX = Vector256.Max(x, Vector256<float>.Zero) + log1pT;
+        var softplusMinusX = Vector256.Max(-x, Vector256<float>.Zero) + log1pT;
+        var nonNegative = Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero);
+        var sigmoid = Vector256.ConditionalSelect(nonNegative, reciprocal, t * reciprocal);
+        var oneMinusSigmoid = Vector256.ConditionalSelect(nonNegative, t * reciprocal, reciprocal);
 
-        var keep = ~Vector.Equals(labelled, Vector<float>.Zero);
-        var loss = Vector.ConditionalSelect(keep, positive * softplusMinusX + negative * softplusX, Vector<float>.Zero);
-        var gradient = Vector.ConditionalSelect(keep, negative * sigmoid - positive * oneMinusSigmoid, Vector<float>.Zero);
+        var keep = ~Vector256.Equals(labelled, Vector256<float>.Zero);
+        var loss = Vector256.ConditionalSelect(keep, positive * softplusMinusX + negative * softplusX, Vector256<float>.Zero);
+        var gradient = Vector256.ConditionalSelect(keep, negative * sigmoid - positive * oneMinusSigmoid, Vector256<float>.Zero);
         return (loss, gradient);
     }
 
@@ -79,15 +79,15 @@ internal sealed unsafe class CpuWeightedAttributeLossKernel : IWeightedAttribute
                 var first = (int)Math.Max(start - rowStart, 0);
                 var last = (int)Math.Min(end - rowStart, attributes);
                 var column = first;
-                for (; column <= last - Vector<float>.Count; column += Vector<float>.Count)
+                for (; column <= last - Vector256<float>.Count; column += Vector256<float>.Count)
                 {
                     var entry = rowStart + column;
                     var (entryLoss, gradient) = Evaluate(
-                        Vector.Load(logits + entry), Vector.Load(targets + entry),
-                        mask == null ? Vector<float>.One : Vector.Load(mask + entry),
-                        Vector.Load(posWeight + column), Vector.Load(negWeight + column));
-                    entryLoss.Store(loss + entry);
-                    gradient.Store(gradLogits + entry);
+                        Vector256.Load(logits + entry), Vector256.Load(targets + entry),
+                        mask == null ? Vector256<float>.One : Vector256.Load(mask + entry),
+                        Vector256.Load(posWeight + column), Vector256.Load(negWeight + column));
+                    Vector256.Store(entryLoss, loss + entry);
+                    Vector256.Store(gradient, gradLogits + entry);
                 }
                 if (column < last)
                 {
@@ -99,7 +99,7 @@ internal sealed unsafe class CpuWeightedAttributeLossKernel : IWeightedAttribute
         /// <summary>The last entries of a row segment, through a zero-padded vector so that they follow the same arithmetic.</summary>
         private void Tail(long rowStart, int first, int last)
         {
-            var width = Vector<float>.Count;
+            var width = Vector256<float>.Count;
             Span<float> lanes = stackalloc float[5 * width]; // x, y, labelled, w_pos, w_neg; zero padding is harmless
             lanes.Clear();
             for (var lane = 0; lane < last - first; lane++)
@@ -112,8 +112,8 @@ internal sealed unsafe class CpuWeightedAttributeLossKernel : IWeightedAttribute
                 lanes[4 * width + lane] = negWeight[first + lane];
             }
             var (entryLoss, gradient) = Evaluate(
-                new Vector<float>(lanes[..width]), new Vector<float>(lanes.Slice(width, width)), new Vector<float>(lanes.Slice(2 * width, width)),
-                new Vector<float>(lanes.Slice(3 * width, width)), new Vector<float>(lanes.Slice(4 * width, width)));
+                Vector256.Create<float>(lanes[..width]), Vector256.Create<float>(lanes.Slice(width, width)), Vector256.Create<float>(lanes.Slice(2 * width, width)),
+                Vector256.Create<float>(lanes.Slice(3 * width, width)), Vector256.Create<float>(lanes.Slice(4 * width, width)));
             for (var lane = 0; lane < last - first; lane++)
             {
                 loss[rowStart + first + lane] = entryLoss[lane];
