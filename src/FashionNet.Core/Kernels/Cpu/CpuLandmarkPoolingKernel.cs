@@ -61,10 +61,12 @@ internal sealed unsafe class CpuLandmarkPoolingKernel : ILandmarkPoolingKernel
         {
             return;
         }
+        var gradients = TensorMemory.Pointer<float>(gradFeatures);
+        HugePages.Advise(gradients, planes * geometry.Height * geometry.Width * sizeof(float));
         var body = new BackwardBody(
             geometry.OutputElements == 0 ? null : TensorMemory.Pointer<float>(gradOutput),
             geometry.OutputElements == 0 ? null : TensorMemory.Pointer<int>(argmax),
-            TensorMemory.Pointer<float>(gradFeatures), geometry);
+            gradients, geometry);
         ParallelRanges.Run(planes, MinimumPlanesPerRange, body);
     }
 
