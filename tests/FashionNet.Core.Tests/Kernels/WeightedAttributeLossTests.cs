@@ -94,11 +94,12 @@ public class WeightedAttributeLossTests
     {
         using var scope = NewDisposeScope();
         var generator = new Generator(43);
-        var logits = randn([64, 300], generator: generator) * 4;
-        var targets = (rand([64, 300], generator: generator) > 0.9f).to(ScalarType.Float32);
-        var mask = (rand([64, 300], generator: generator) > 0.1f).to(ScalarType.Float32);
+        // 111 x 313 entries: two threads' ranges, split in the middle of a row, each row ending in a partial vector.
+        var logits = randn([111, 313], generator: generator) * 4;
+        var targets = (rand([111, 313], generator: generator) > 0.9f).to(ScalarType.Float32);
+        var mask = (rand([111, 313], generator: generator) > 0.1f).to(ScalarType.Float32);
         var (positive, negative) = AttributeWeights.FromLabels(targets, mask).ToTensors();
-        var gradOutput = randn([64, 300], generator: generator);
+        var gradOutput = randn([111, 313], generator: generator);
 
         var (expected, expectedGradient) = LossAndGradient(logits, targets, mask, positive, negative, Options(KernelBackend.Reference), gradOutput);
         var (actual, actualGradient) = LossAndGradient(logits, targets, mask, positive, negative, Options(backend), gradOutput);
