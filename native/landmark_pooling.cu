@@ -19,16 +19,17 @@ struct LandmarkPoolingGeometry
     float image_height;
 };
 
-// floor(coordinate * size / image_size) as an int. The value is clamped first to one cell beyond the reach of any
+// floor(coordinate * size / image_size) as an int, evaluated in double in that order like every other implementation
+// (the product is exact, only the division rounds). The value is clamped first to one cell beyond the reach of any
 // window, which keeps the conversion defined for far-away landmarks without changing which cells are pooled.
 FN_DEVICE int landmark_cell(float coordinate, int size, float image_size, int radius)
 {
-    float cell = coordinate * (float)size / image_size;
-    float low = (float)(-radius - 1);
-    float high = (float)(size + radius);
+    double cell = (double)coordinate * (double)size / (double)image_size;
+    double low = (double)(-radius - 1);
+    double high = (double)(size + radius);
     cell = cell < low ? low : (cell > high ? high : cell);
     int truncated = (int)cell;
-    return (float)truncated > cell ? truncated - 1 : truncated;
+    return (double)truncated > cell ? truncated - 1 : truncated;
 }
 
 // One thread per output element, output laid out [N, L, C, P, P].

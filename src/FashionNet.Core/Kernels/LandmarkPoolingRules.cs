@@ -7,18 +7,14 @@ namespace FashionNet.Kernels;
 internal static class LandmarkPoolingRules
 {
     /// <summary>
-    /// Factor from image pixels to feature cells along one axis, <c>extent / imageExtent</c> in float64. Implementations
-    /// multiply the float32 coordinate, widened to float64, by it and floor the product.
+    /// The feature cell of a coordinate, <c>floor(coordinate * extent / imageExtent)</c> evaluated in float64 in that
+    /// order (every implementation, CPU and GPU, does the same): the product of a float32 and an int is exact, so only
+    /// the division rounds, and a landmark exactly on a cell boundary always lands in the cell that starts there.
+    /// Clamped to <c>[-windowSize, extent + windowSize]</c>: every cell beyond that range gives a window wholly outside
+    /// the map, so the clamp changes no result and keeps far-away (finite) landmarks inside <see cref="int"/>.
     /// </summary>
-    public static double CellScale(int extent, float imageExtent) => extent / (double)imageExtent;
-
-    /// <summary>
-    /// The feature cell of a coordinate, <c>floor(coordinate * cellScale)</c>, clamped to
-    /// <c>[-windowSize, extent + windowSize]</c>: every cell beyond that range gives a window wholly outside the map,
-    /// so the clamp changes no result and keeps far-away (finite) landmarks inside <see cref="int"/>.
-    /// </summary>
-    public static int Cell(float coordinate, double cellScale, int windowSize, int extent) =>
-        (int)Math.Clamp(Math.Floor(coordinate * cellScale), -windowSize, extent + (double)windowSize);
+    public static int Cell(float coordinate, int extent, float imageExtent, int windowSize) =>
+        (int)Math.Clamp(Math.Floor((double)coordinate * extent / imageExtent), -windowSize, extent + (double)windowSize);
 
     /// <summary>First window row (or column) of <paramref name="bin"/>: <c>floor(bin * K / P)</c>, RoIPool's rule in exact integer arithmetic.</summary>
     public static int BinStart(int bin, int windowSize, int bins) => bin * windowSize / bins;

@@ -184,6 +184,33 @@ public class LandmarkPoolingTests
 
     [Theory]
     [MemberData(nameof(KernelBackends.OnCpuTensors), MemberType = typeof(KernelBackends))]
+    public void LandmarksWithinAnUlpOfCellBoundariesPoolTheSameCellsAsTheReference(KernelBackend backend)
+    {
+        // 7 cells over 100 pixels: boundaries at 100 k / 7, none exactly representable, where float32 arithmetic
+        // (x * 7 / 100 rounded twice) and the float64 rule disagree for many neighbouring coordinates.
+        using var scope = NewDisposeScope();
+        var coordinates = new List<float>();
+        for (int k = 1; k < 7; k++)
+        {
+            float boundary = 100f * k / 7f;
+            coordinates.AddRange([MathF.BitDecrement(MathF.BitDecrement(boundary)), MathF.BitDecrement(boundary), boundary,
+                MathF.BitIncrement(boundary), MathF.BitIncrement(MathF.BitIncrement(boundary))]);
+        }
+        int count = coordinates.Count;
+        var landmarks = tensor(coordinates.SelectMany(c => new[] { c, 100f - c }).ToArray(), [1, count, 2]);
+        var visibility = ones(1, count);
+        // Distinct values per column and row, so pooling a neighbouring cell changes the output.
+        var features = arange(7 * 7, dtype: ScalarType.Float32).view(1, 1, 7, 7);
+        LandmarkPoolingOptions Options(KernelBackend kernel) => new() { ImageWidth = 100, ImageHeight = 100, WindowSize = 1, Bins = 1, Backend = kernel };
+
+        var expected = KernelFunctional.LandmarkPool(features, landmarks, visibility, Options(KernelBackend.Reference));
+        var actual = KernelFunctional.LandmarkPool(features, landmarks, visibility, Options(backend));
+
+        TensorAssert.Identical(expected, actual);
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelBackends.OnCpuTensors), MemberType = typeof(KernelBackends))]
     public void NonContiguousInputsGiveTheSameResultAsContiguousOnes(KernelBackend backend)
     {
         using var scope = NewDisposeScope();

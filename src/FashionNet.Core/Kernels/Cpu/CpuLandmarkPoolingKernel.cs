@@ -79,15 +79,13 @@ internal sealed unsafe class CpuLandmarkPoolingKernel : ILandmarkPoolingKernel
     {
         var coordinates = TensorMemory.Pointer<float>(landmarks);
         var visible = TensorMemory.Pointer<float>(visibility);
-        var scaleX = LandmarkPoolingRules.CellScale(g.Width, g.ImageWidth);
-        var scaleY = LandmarkPoolingRules.CellScale(g.Height, g.ImageHeight);
         var half = g.WindowSize / 2;
         var index = 0;
         for (var landmark = 0; landmark < g.Batch * g.Landmarks; landmark++)
         {
             var isVisible = visible[landmark] != 0;
-            var top = LandmarkPoolingRules.Cell(coordinates[2 * landmark + 1], scaleY, g.WindowSize, g.Height) - half;
-            var left = LandmarkPoolingRules.Cell(coordinates[2 * landmark], scaleX, g.WindowSize, g.Width) - half;
+            var top = LandmarkPoolingRules.Cell(coordinates[2 * landmark + 1], g.Height, g.ImageHeight, g.WindowSize) - half;
+            var left = LandmarkPoolingRules.Cell(coordinates[2 * landmark], g.Width, g.ImageWidth, g.WindowSize) - half;
             for (var binY = 0; binY < g.Bins; binY++)
             {
                 var rowStart = Math.Clamp(top + LandmarkPoolingRules.BinStart(binY, g.WindowSize, g.Bins), 0, g.Height);

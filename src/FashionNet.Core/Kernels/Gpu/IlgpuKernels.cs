@@ -131,14 +131,15 @@ internal static class IlgpuKernels
     }
 
     /// <summary>
-    /// floor(coordinate * size / imageSize), clamped first to one cell beyond the reach of any window: that keeps the
-    /// conversion to int defined for far-away landmarks without changing which cells are pooled.
+    /// floor(coordinate * size / imageSize) in float64, in that order (<see cref="LandmarkPoolingRules.Cell"/>'s rule),
+    /// clamped first to one cell beyond the reach of any window: that keeps the conversion to int defined for far-away
+    /// landmarks without changing which cells are pooled.
     /// </summary>
     private static int LandmarkCell(float coordinate, int size, float imageSize, int radius)
     {
-        float cell = coordinate * size / imageSize;
-        float low = -radius - 1;
-        float high = size + radius;
+        double cell = (double)coordinate * size / imageSize;
+        double low = -radius - 1;
+        double high = size + radius;
         cell = cell < low ? low : cell > high ? high : cell;
         int truncated = (int)cell;
         return truncated > cell ? truncated - 1 : truncated;
