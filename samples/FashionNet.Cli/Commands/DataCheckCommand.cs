@@ -11,18 +11,9 @@ namespace FashionNet.Cli.Commands;
 /// </summary>
 internal static class DataCheckCommand
 {
-    private static readonly Dictionary<string, DeepFashionFormat> Formats = new()
-    {
-        ["inshop"] = DeepFashionFormat.InShop,
-        ["c2s"] = DeepFashionFormat.ConsumerToShop,
-        ["category"] = DeepFashionFormat.CategoryAttribute,
-        ["landmarks"] = DeepFashionFormat.Landmarks,
-    };
-
     public static Command Create()
     {
-        var format = new Option<string>("--format") { Description = "Benchmark layout: inshop, c2s, category or landmarks.", Required = true };
-        format.AcceptOnlyFromAmong([.. Formats.Keys]);
+        var format = DatasetOptions.Format("inshop", "c2s", "category", "landmarks");
         var root = new Option<DirectoryInfo>("--root") { Description = "Dataset folder (holding Eval/, Anno/ and the images).", Required = true };
         var lenient = new Option<bool>("--lenient") { Description = "Tolerate bad rows: report them but exit 0 unless a whole file is unusable." };
         var skipImages = new Option<bool>("--skip-image-check") { Description = "Do not check that every image file exists (faster)." };
@@ -33,7 +24,7 @@ internal static class DataCheckCommand
         command.Options.Add(lenient);
         command.Options.Add(skipImages);
         command.SetAction(parse => Run(
-            Formats[parse.GetValue(format)!], parse.GetValue(root)!.FullName, parse.GetValue(lenient), !parse.GetValue(skipImages)));
+            DatasetOptions.Formats[parse.GetValue(format)!], parse.GetValue(root)!.FullName, parse.GetValue(lenient), !parse.GetValue(skipImages)));
         return command;
     }
 

@@ -25,10 +25,11 @@ public sealed record TrainingDataOptions
 }
 
 /// <summary>
-/// A ready-to-run FashionNet training on an In-shop style dataset (train / query / gallery), composed from the
-/// library's pieces: the model and input normalization of a <see cref="ModelRecipe"/>, a P x K training loader with
-/// augmentation, the objective with attribute weights counted on the training split, an <see cref="InShopValidator"/>
-/// on the query and gallery images, and the two-stage <see cref="FashionNetTrainer"/>.
+/// A ready-to-run FashionNet training, composed from the library's pieces: the model and input normalization of a
+/// <see cref="ModelRecipe"/>; a training loader with augmentation (P x K batches when the data has item identities,
+/// shuffled batches of P * K otherwise); the objective with attribute weights counted on the training split; an
+/// <see cref="InShopValidator"/> on query vs gallery, or a <see cref="HeldOutSplitValidator"/> on the val split; and
+/// the two-stage <see cref="FashionNetTrainer"/>.
 /// </summary>
 public sealed class FashionNetTraining : IDisposable
 {
@@ -61,7 +62,7 @@ public sealed class FashionNetTraining : IDisposable
     public FashionDataLoader? ValidationLoader { get; }
 
     /// <summary>Builds the training.</summary>
-    /// <param name="dataset">An In-shop style dataset with a train split (and query / gallery for validation).</param>
+    /// <param name="dataset">A dataset with a train split (and query / gallery or val images for validation).</param>
     /// <param name="recipe">The architecture; its heads are fitted to the dataset.</param>
     /// <param name="options">The run's configuration.</param>
     /// <param name="data">Pipeline settings.</param>
@@ -76,29 +77,42 @@ public sealed class FashionNetTraining : IDisposable
         recipe = recipe.For(dataset);
 
         var train = dataset.IndicesOf(EvaluationSplit.Train);
-        var sampler = new PKBatchSampler(train, i => dataset.Samples[i].ItemIndex ?? -1, options.ItemsPerBatch, options.ImagesPerItem, options.Seed);
-        if (sampler.EligibleItems < options.ItemsPerBatch)
-        {
-            throw new ArgumentException(
-                $"The training split has {sampler.EligibleItems} items with at least {options.ImagesPerItem} images; P x K batches need {options.ItemsPerBatch}.",
-                nameof(dataset));
-        }
+        if (train.Count == 0) throw new ArgumentException("The dataset has no training split.", nameof(dataset));
+        bool hasItems = dataset.Samples.Any(s => s.ItemIndex is not null);
+        IBatchSampler sampler = hasItems ? ItemSampler(dataset, train, options) : new ShuffledBatchSampler(train, options.ItemsPerBatch * options.ImagesPerItem, options.Seed);
 
         var (model, normalizer) = recipe.Build();
         var loaderOptions = new DataLoaderOptions { Workers = data.Workers, Prefetch = data.Prefetch, Seed = options.Seed };
         var trainLoader = new FashionDataLoader(dataset, sampler, ImageTransform.Training(recipe.ImageSize), normalizer, loaderOptions);
         var criterion = new FashionNetCriterion(options.TripletMargin, AttributeWeightsOf(dataset, train));
 
+        // In-shop style data validates retrieval on query vs gallery; data without items validates on its val split.
+        var heldOut = hasItems
+            ? dataset.IndicesOf(EvaluationSplit.Query).Concat(dataset.IndicesOf(EvaluationSplit.Gallery)).ToArray()
+            : [.. dataset.IndicesOf(EvaluationSplit.Validation)];
         FashionDataLoader? validationLoader = null;
         IModelValidator? validator = null;
-        var evaluation = dataset.IndicesOf(EvaluationSplit.Query).Concat(dataset.IndicesOf(EvaluationSplit.Gallery)).ToArray();
-        if (data.Validate && evaluation.Length > 0)
+        if (data.Validate && heldOut.Length > 0)
         {
-            validationLoader = EvaluationLoader(dataset, evaluation, recipe.ImageSize, normalizer, data.EvaluationBatchSize, loaderOptions);
-            validator = new InShopValidator(dataset, validationLoader);
+            validationLoader = EvaluationLoader(dataset, heldOut, recipe.ImageSize, normalizer, data.EvaluationBatchSize, loaderOptions);
+            validator = hasItems
+                ? new InShopValidator(dataset, validationLoader)
+                : new HeldOutSplitValidator(dataset, validationLoader, heldOut.Any(i => dataset.Samples[i].CategoryIndex is not null));
         }
         var trainer = new FashionNetTrainer(model, options, trainLoader, criterion, validator, recipe.Fingerprint);
         return new FashionNetTraining(recipe, model, normalizer, criterion, trainer, validationLoader);
+    }
+
+    private static PKBatchSampler ItemSampler(FashionDataset dataset, IReadOnlyList<int> train, TrainingOptions options)
+    {
+        var sampler = new PKBatchSampler(train, i => dataset.Samples[i].ItemIndex ?? -1, options.ItemsPerBatch, options.ImagesPerItem, options.Seed);
+        if (sampler.EligibleItems < options.ItemsPerBatch)
+        {
+            throw new ArgumentException(
+                $"The training split has {sampler.EligibleItems} items with at least 2 images; P x K batches need {options.ItemsPerBatch}.",
+                nameof(dataset));
+        }
+        return sampler;
     }
 
     /// <summary>A loader that feeds <paramref name="indices"/> in order through the deterministic evaluation transform.</summary>

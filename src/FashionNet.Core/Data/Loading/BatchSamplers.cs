@@ -126,3 +126,37 @@ public sealed class PKBatchSampler : IBatchSampler
         for (int i = distinct; i < destination.Length; i++) destination[i] = samples[random.Next(samples.Length)];
     }
 }
+
+/// <summary>
+/// Every sample once per epoch, in an order shuffled from the seed and the epoch, in full batches (the remainder that
+/// does not fill a last batch is left out of that epoch): for training on data without item identities.
+/// </summary>
+public sealed class ShuffledBatchSampler : IBatchSampler
+{
+    private readonly int[] _indices;
+    private readonly int _batchSize;
+    private readonly int _seed;
+
+    /// <summary>Creates the sampler.</summary>
+    /// <param name="indices">The samples to draw from.</param>
+    /// <param name="batchSize">Samples per batch; positive and at most the number of samples.</param>
+    /// <param name="seed">Seed of the per-epoch shuffles.</param>
+    public ShuffledBatchSampler(IReadOnlyList<int> indices, int batchSize, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        if (batchSize > indices.Count)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"A batch cannot be larger than the {indices.Count} samples.");
+        _indices = [.. indices];
+        _batchSize = batchSize;
+        _seed = seed;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<int[]> Batches(int epoch)
+    {
+        int[] order = [.. _indices];
+        new Random(Seeds.Derive(_seed, epoch)).Shuffle(order);
+        return order.Chunk(_batchSize).Where(batch => batch.Length == _batchSize).ToArray();
+    }
+}
