@@ -45,8 +45,8 @@ internal static class QueryCommand
             // The query's item is unknown, so nothing is marked correct: matches of the top match's item are framed, as a hint.
             string? topItem = matches.Count > 0 && matches[0].ItemId.Length > 0 ? matches[0].ItemId : null;
             ContactSheet.Write([[new ContactSheetTile(imagePath, "query", false), .. matches.Select(m => Tile(m, topItem))]], sheetPath);
-            AnsiConsole.MarkupLineInterpolated($"contact sheet written to [bold]{sheetPath}[/]" +
-                (topItem is null ? "" : $" (framed: images of item {topItem}, the top match's)"));
+            string framed = topItem is null ? "" : $" (framed: images of item {topItem}, the top match's)";
+            AnsiConsole.MarkupLineInterpolated($"contact sheet written to [bold]{sheetPath}[/]{framed}");
             return 0;
         }));
         return command;
