@@ -5,6 +5,9 @@ var root = new RootCommand("fashionnet: landmark-aware clothes retrieval with Fa
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(DataCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(EvaluateCommand.Create());
+root.Subcommands.Add(IndexCommand.Create());
+root.Subcommands.Add(QueryCommand.Create());
 
 try
 {

@@ -60,22 +60,19 @@ public sealed class DatasetPredictions : IDisposable
         var attributes = new List<Tensor>();
         try
         {
-            using var noGrad = no_grad();
-            foreach (var batch in loader.ReadEpoch(0, cancellationToken))
+            BatchInference.Run(loader, batch =>
             {
-                using (batch)
-                using (var scope = NewDisposeScope())
-                {
-                    using var output = model.call(batch.Images, null, null);
-                    embeddings.Add(output.Embedding.cpu().MoveToOuterDisposeScope());
-                    categories.Add(output.CategoryLogits.cpu().MoveToOuterDisposeScope());
-                    attributes.Add(output.AttributeLogits.cpu().MoveToOuterDisposeScope());
-                    AddSourceLandmarks(output.Landmarks.cpu().data<float>().ToArray(), batch, landmarks);
-                    indices.AddRange(batch.SampleIndices);
-                    sizes.AddRange(batch.SourceSizes);
-                }
-            }
-            return new DatasetPredictions([.. indices], Concatenate(embeddings), [.. landmarks], [.. sizes], Concatenate(categories), Concatenate(attributes));
+                using var output = model.call(batch.Images, null, null);
+                embeddings.Add(output.Embedding.cpu().MoveToOuterDisposeScope());
+                categories.Add(output.CategoryLogits.cpu().MoveToOuterDisposeScope());
+                attributes.Add(output.AttributeLogits.cpu().MoveToOuterDisposeScope());
+                AddSourceLandmarks(output.Landmarks.cpu().data<float>().ToArray(), batch, landmarks);
+                indices.AddRange(batch.SampleIndices);
+                sizes.AddRange(batch.SourceSizes);
+            }, cancellationToken);
+            var options = model.Options;
+            return new DatasetPredictions([.. indices], BatchInference.Concatenate(embeddings, options.EmbeddingSize), [.. landmarks], [.. sizes],
+                BatchInference.Concatenate(categories, options.CategoryCount), BatchInference.Concatenate(attributes, options.AttributeCount));
         }
         finally
         {
@@ -83,8 +80,6 @@ public sealed class DatasetPredictions : IDisposable
             model.train(wasTraining);
         }
     }
-
-    private static Tensor Concatenate(List<Tensor> parts) => parts.Count == 0 ? zeros(0, 0) : cat(parts, 0);
 
     /// <summary>Normalized network-input positions -> input pixels -> source pixels through each sample's crop.</summary>
     private static void AddSourceLandmarks(float[] normalized, FashionBatch batch, List<float> into)

@@ -19,6 +19,12 @@ public static class EvaluationJson
     /// <summary>Landmark error as JSON text.</summary>
     public static string Serialize(LandmarkErrorResult result) => JsonSerializer.Serialize(result, EvaluationJsonContext.Default.LandmarkErrorResult);
 
+    /// <summary>A whole evaluation run as JSON text.</summary>
+    public static string Serialize(BenchmarkReport report) => JsonSerializer.Serialize(report, EvaluationJsonContext.Default.BenchmarkReport);
+
+    /// <summary>Writes a whole evaluation run to <paramref name="path"/> (temporary file, flush, rename).</summary>
+    public static void Write(string path, BenchmarkReport report) => WriteText(path, Serialize(report));
+
     /// <summary>Writes retrieval results to <paramref name="path"/> (temporary file, flush, rename).</summary>
     public static void Write(string path, RetrievalEvaluationResult result) => WriteText(path, Serialize(result));
 
@@ -46,4 +52,5 @@ public static class EvaluationJson
 [JsonSerializable(typeof(CategoryAccuracyResult))]
 [JsonSerializable(typeof(AttributeRecallResult))]
 [JsonSerializable(typeof(LandmarkErrorResult))]
+[JsonSerializable(typeof(BenchmarkReport))]
 internal sealed partial class EvaluationJsonContext : JsonSerializerContext;

@@ -32,7 +32,7 @@ public sealed class InShopValidator : IModelValidator
     {
         using var predictions = DatasetPredictions.Predict(model, _loader, cancellationToken);
         var metrics = new Dictionary<string, double>();
-        foreach (var rate in BenchmarkEvaluation.InShopRetrieval(_dataset, predictions).HitRate)
+        foreach (var rate in BenchmarkEvaluation.InShopRetrieval(_dataset, predictions.SampleIndices, predictions.Embeddings).HitRate)
             metrics[$"r@{rate.K}"] = rate.Rate;
         var landmarks = BenchmarkEvaluation.Landmarks(_dataset, predictions);
         if (landmarks.MeanError is { } error)

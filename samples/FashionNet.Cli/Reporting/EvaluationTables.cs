@@ -1,0 +1,64 @@
+using System.Globalization;
+using FashionNet.Evaluation;
+using Spectre.Console;
+
+namespace FashionNet.Cli.Reporting;
+
+/// <summary>Spectre tables of evaluation results.</summary>
+internal static class EvaluationTables
+{
+    /// <summary>Hit rate at each cut-off, and item recall on its own, differently named row.</summary>
+    public static Table Retrieval(RetrievalEvaluationResult result, string title)
+    {
+        var table = new Table().Title($"{title}: {result.QueryCount:N0} queries, {result.GalleryCount:N0} gallery images").AddColumn("measure");
+        foreach (var rate in result.HitRate) table.AddColumn($"@{rate.K}", c => c.RightAligned());
+        table.AddRow(["[bold]hit rate (R@k)[/]", .. result.HitRate.Select(r => Rate(r.Rate))]);
+        table.AddRow(["item recall", .. result.ItemRecall.Select(r => Rate(r.Rate))]);
+        if (result.QueriesWithoutRelevantImage > 0)
+            table.Caption($"{result.QueriesWithoutRelevantImage} queries have no image of their item in the gallery (counted as misses)");
+        return table;
+    }
+
+    /// <summary>Category top-k accuracy.</summary>
+    public static Table Category(CategoryAccuracyResult result)
+    {
+        var table = new Table().Title($"category: {result.SampleCount:N0} images").AddColumn("measure");
+        foreach (var rate in result.TopK) table.AddColumn($"top-{rate.K}", c => c.RightAligned());
+        table.AddRow(["accuracy", .. result.TopK.Select(r => Rate(r.Rate))]);
+        return table;
+    }
+
+    /// <summary>Attribute top-k recall, overall and per type.</summary>
+    public static Table Attributes(AttributeRecallResult result)
+    {
+        var table = new Table().Title($"attributes: {result.ImagesWithPositives:N0} of {result.ImageCount:N0} images with a positive attribute")
+            .AddColumn("attributes").AddColumn("images", c => c.RightAligned());
+        foreach (var rate in result.Recall) table.AddColumn($"recall top-{rate.K}", c => c.RightAligned());
+        table.AddRow(["all", Count(result.ImagesWithPositives), .. result.Recall.Select(r => Rate(r.Rate))]);
+        foreach (var type in result.PerType)
+        {
+            table.AddRow([Markup.Escape(type.Name), Count(type.ImagesWithPositives),
+                .. type.Recall.IsEmpty ? result.Recall.Select(_ => "-") : type.Recall.Select(r => Rate(r.Rate))]);
+        }
+        return table;
+    }
+
+    /// <summary>Landmark normalized error per slot and detection rates.</summary>
+    public static Table Landmarks(LandmarkErrorResult result)
+    {
+        var table = new Table().Title($"landmarks: {result.ImageCount:N0} images, {result.VisibleLandmarkCount:N0} visible landmarks")
+            .AddColumn("landmark").AddColumn("visible", c => c.RightAligned()).AddColumn("normalized error", c => c.RightAligned());
+        foreach (var slot in result.PerSlot) table.AddRow(slot.Slot.ToString(), Count(slot.VisibleCount), Error(slot.Error));
+        table.AddRow("[bold]mean of slots[/]", Count(result.VisibleLandmarkCount), Error(result.MeanError));
+        table.AddRow("all visible (pooled)", Count(result.VisibleLandmarkCount), Error(result.PooledError));
+        table.Caption("detection rate: " + string.Join(", ",
+            result.DetectionRates.Select(d => $"{Rate(d.Rate)} within {d.Threshold.ToString("0.###", CultureInfo.InvariantCulture)}")));
+        return table;
+    }
+
+    private static string Rate(double rate) => rate.ToString("0.0000", CultureInfo.InvariantCulture);
+
+    private static string Error(double? error) => error?.ToString("0.0000", CultureInfo.InvariantCulture) ?? "-";
+
+    private static string Count(int count) => count.ToString("N0", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,23 @@
+namespace FashionNet.Evaluation;
+
+/// <summary>
+/// The results of one evaluation run, as the <c>fashionnet evaluate</c> command writes them: which embedding or model,
+/// which data, and the measures the benchmark allows (the others null).
+/// </summary>
+/// <param name="Model">The fingerprint of the embedder or model evaluated.</param>
+/// <param name="Dataset">The dataset folder.</param>
+/// <param name="Protocol">The protocol: <c>inshop</c>, <c>c2s</c>, <c>category</c> or <c>landmarks</c>.</param>
+/// <param name="ImageCount">Images evaluated.</param>
+/// <param name="Retrieval">Retrieval hit rate and item recall, for the retrieval protocols.</param>
+/// <param name="Category">Category top-k accuracy, where the images have category labels.</param>
+/// <param name="Attributes">Attribute top-k recall, where the images have attribute labels.</param>
+/// <param name="Landmarks">Landmark normalized error and detection rates, where the images have landmarks.</param>
+public sealed record BenchmarkReport(
+    string Model,
+    string Dataset,
+    string Protocol,
+    int ImageCount,
+    RetrievalEvaluationResult? Retrieval = null,
+    CategoryAccuracyResult? Category = null,
+    AttributeRecallResult? Attributes = null,
+    LandmarkErrorResult? Landmarks = null);

@@ -1,0 +1,73 @@
+using FashionNet.Data.Imaging;
+using FashionNet.Model.Backbones;
+using FashionNet.Model.Pretrained;
+using static TorchSharp.torch;
+
+namespace FashionNet.Inference;
+
+/// <summary>
+/// The off-the-shelf baseline <c>imagenet-resnet18</c>: the ImageNet ResNet18 (ML.NET's CNTK export, see
+/// <see cref="ImageNetWeights"/>) used without any training, its last feature map global-average-pooled to 512 values
+/// and L2-normalized, so that dot products are cosine similarities. The input is the whole image resized to 224x224
+/// (no crop) with the weights' own preprocessing: BGR minus the mean image of <c>ResNetPreprocess.onnx</c>. On the
+/// In-shop sample this reproduces the published off-the-shelf figures (see the repository README).
+/// </summary>
+public sealed class ImageNetBaselineEmbedder : IImageEmbedder
+{
+    /// <summary>The baseline's name on the command line.</summary>
+    public const string Name = "imagenet-resnet18";
+
+    private const int InputSize = 224;
+    private readonly Backbone _backbone;
+
+    private ImageNetBaselineEmbedder(Backbone backbone, IImageNormalizer normalizer)
+    {
+        _backbone = backbone;
+        _backbone.eval();
+        Normalizer = normalizer;
+    }
+
+    /// <summary>The fingerprint of this baseline (the model and its preprocessing), as retrieval indexes record it.</summary>
+    public const string BaselineFingerprint =
+        "imagenet-resnet18 (CNTK ResNet18 ONNX; whole image 224x224, BGR minus mean image; global average pool, 512-d, L2)";
+
+    /// <inheritdoc/>
+    public string Fingerprint => BaselineFingerprint;
+
+    /// <inheritdoc/>
+    public int ImageSize => InputSize;
+
+    /// <inheritdoc/>
+    public IImageNormalizer Normalizer { get; }
+
+    /// <inheritdoc/>
+    public int Dimension => _backbone.FinalStageChannels;
+
+    /// <summary>Loads the ImageNet ResNet18 and its mean image from <paramref name="pretrainedDirectory"/>.</summary>
+    /// <param name="pretrainedDirectory">Where the ImageNet ONNX files are (default <see cref="ImageNetWeights.DefaultDirectory"/>).</param>
+    /// <exception cref="FileNotFoundException">A weight file is missing (the message says how to get it).</exception>
+    public static ImageNetBaselineEmbedder Load(string? pretrainedDirectory = null)
+    {
+        var (backbone, preprocessing) = ImageNetWeights.LoadResNet18(pretrainedDirectory);
+        using (preprocessing)
+        {
+            var mean = preprocessing.MeanImage;
+            return new ImageNetBaselineEmbedder(backbone, new MeanImageBgrNormalizer(mean.contiguous().data<float>().ToArray(),
+                (int)mean.shape[2], (int)mean.shape[3]));
+        }
+    }
+
+    /// <inheritdoc/>
+    public Tensor Embed(Tensor images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.dim() != 4 || images.shape[1] != 3 || images.shape[2] != InputSize || images.shape[3] != InputSize)
+            throw new ArgumentException($"Expected images [N, 3, {InputSize}, {InputSize}], got [{string.Join(", ", images.shape)}].", nameof(images));
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        return nn.functional.normalize(_backbone.forward(images), p: 2, dim: 1).cpu().MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _backbone.Dispose();
+}
