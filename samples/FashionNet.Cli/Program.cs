@@ -1,5 +1,9 @@
 using System.CommandLine;
 using FashionNet.Cli.Commands;
+using FashionNet.Diagnostics;
+
+// Before any torch call: LibTorch's threads must not spin against the image decoding threads.
+TorchThreading.PreferPassiveWaiting();
 
 var root = new RootCommand("fashionnet: landmark-aware clothes retrieval with FashionNet.Core");
 root.Subcommands.Add(DemoCommand.Create());

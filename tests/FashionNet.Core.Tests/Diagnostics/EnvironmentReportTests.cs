@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using FashionNet.Diagnostics;
 using static TorchSharp.torch;
 
@@ -28,4 +29,20 @@ public class EnvironmentReportTests
         // d(sum(A B))/dA = 1 * B^T: each row of the gradient holds the row sums of B.
         Assert.Equal(new[] { 11f, 15f, 11f, 15f }, a.grad!.data<float>().ToArray());
     }
+}
+
+public partial class TorchThreadingTests
+{
+    [Fact]
+    public void OpenMpWaitPolicyIsPassiveInTheNativeEnvironmentLibTorchReads()
+    {
+        // The module initializer asked for it before any torch call; a value the user set beforehand is kept instead.
+        string? expected = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY");
+        Assert.False(string.IsNullOrEmpty(expected));
+        Assert.Equal(expected, Marshal.PtrToStringUTF8(GetEnvironment("OMP_WAIT_POLICY")));
+        Assert.False(FashionNet.Diagnostics.TorchThreading.PreferPassiveWaiting());
+    }
+
+    [LibraryImport("libc", EntryPoint = "getenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint GetEnvironment(string name);
 }
