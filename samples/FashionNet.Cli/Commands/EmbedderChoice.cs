@@ -1,5 +1,4 @@
 using System.CommandLine;
-using FashionNet.Data.Annotations;
 using FashionNet.Inference;
 using Spectre.Console;
 
@@ -8,14 +7,6 @@ namespace FashionNet.Cli.Commands;
 /// <summary>The options that pick an embedding (<c>--checkpoint</c> or <c>--baseline</c>) and feed it (<c>--batch</c>).</summary>
 internal sealed class EmbedderChoice
 {
-    private static readonly Dictionary<string, DeepFashionFormat> FormatNames = new()
-    {
-        ["inshop"] = DeepFashionFormat.InShop,
-        ["c2s"] = DeepFashionFormat.ConsumerToShop,
-        ["category"] = DeepFashionFormat.CategoryAttribute,
-        ["landmarks"] = DeepFashionFormat.Landmarks,
-    };
-
     private EmbedderChoice(bool required)
     {
         Required = required;
@@ -49,17 +40,6 @@ internal sealed class EmbedderChoice
         return choice;
     }
 
-    /// <summary>The <c>--format</c> option naming a DeepFashion benchmark layout.</summary>
-    public static Option<string> FormatOption(string description, bool required)
-    {
-        var format = new Option<string>("--format") { Description = description, Required = required };
-        if (!required) format.DefaultValueFactory = _ => "inshop";
-        format.AcceptOnlyFromAmong([.. FormatNames.Keys]);
-        return format;
-    }
-
-    public static DeepFashionFormat ParseFormat(string name) => FormatNames[name];
-
     /// <summary>Whether a checkpoint or baseline was given.</summary>
     public bool IsGiven(ParseResult parse) => parse.GetValue(Checkpoint) is not null || parse.GetValue(Baseline) is not null;
 
@@ -74,34 +54,9 @@ internal sealed class EmbedderChoice
     public EmbeddingOptions Options(ParseResult parse) => new() { BatchSize = parse.GetValue(Batch) };
 }
 
-/// <summary>Runs a command body, turning user errors (bad files, bad data) into one line on stderr and exit code 1.</summary>
-internal static class UserErrors
+/// <summary>A progress bar over a long embedding pass.</summary>
+internal static class ProgressDisplay
 {
-    public static int Run(Func<int> body)
-    {
-        try
-        {
-            return body();
-        }
-        catch (Exception e) when (IsUserError(e))
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
-        }
-        catch (OperationCanceledException)
-        {
-            Console.Error.WriteLine("cancelled");
-            return 130;
-        }
-    }
-
-    /// <summary>
-    /// Problems with what the user gave: missing, corrupt or foreign files, unreadable images, data that does not fit
-    /// the protocol. Programming errors (null references, index errors) still surface with their stack trace.
-    /// </summary>
-    private static bool IsUserError(Exception e) => e is IOException or UnauthorizedAccessException or FormatException or InvalidDataException
-        or ArgumentException or InvalidOperationException and not ObjectDisposedException;
-
     /// <summary>Progress of a long embedding pass, shown as a bar.</summary>
     public static T WithProgress<T>(string description, int total, Func<IProgress<int>, T> work)
     {

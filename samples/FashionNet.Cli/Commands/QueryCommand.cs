@@ -23,7 +23,7 @@ internal static class QueryCommand
         var sheet = new Option<FileInfo>("--sheet") { Description = "Where to write the contact sheet PNG.", DefaultValueFactory = _ => new FileInfo("query.png") };
         var embedder = EmbedderChoice.AddTo(command, required: false);
         foreach (var option in new Option[] { indexFile, image, top, sheet }) command.Options.Add(option);
-        command.SetAction(parse => UserErrors.Run(() =>
+        command.SetAction(parse =>
         {
             int count = parse.GetValue(top);
             if (count < 1) throw new ArgumentException("--top must be at least 1.");
@@ -45,10 +45,10 @@ internal static class QueryCommand
             // The query's item is unknown, so nothing is marked correct: matches of the top match's item are framed, as a hint.
             string? topItem = matches.Count > 0 && matches[0].ItemId.Length > 0 ? matches[0].ItemId : null;
             ContactSheet.Write([[new ContactSheetTile(imagePath, "query", false), .. matches.Select(m => Tile(m, topItem))]], sheetPath);
-            AnsiConsole.MarkupLineInterpolated($"contact sheet written to [bold]{sheetPath}[/]" +
-                (topItem is null ? "" : $" (framed: images of item {topItem}, the top match's)"));
+            string framed = topItem is null ? "" : $" (framed: images of item {topItem}, the top match's)";
+            AnsiConsole.MarkupLineInterpolated($"contact sheet written to [bold]{sheetPath}[/]{framed}");
             return 0;
-        }));
+        });
         return command;
     }
 
