@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FashionNet.Data.Annotations;
+using FashionNet.Data.Imaging;
 using FashionNet.Evaluation;
 using static TorchSharp.torch;
 
@@ -111,5 +112,65 @@ public sealed class BenchmarkEvaluationTests
         Assert.Equal("inshop", root.GetProperty("protocol").GetString());
         Assert.Equal(0.5, root.GetProperty("retrieval").GetProperty("hitRate")[1].GetProperty("rate").GetDouble());
         Assert.Equal(JsonValueKind.Null, root.GetProperty("category").ValueKind);
+    }
+
+    /// <summary>Rows of hand-made logits for samples 2, 0, 3, 1 (not dataset order), so a wrong row mapping shows.</summary>
+    private static DatasetPredictions Predictions(float[] categoryLogits, int categories, float[] attributeLogits, int attributes) =>
+        new([2, 0, 3, 1], zeros(4, 2), new float[4 * 16], [.. Enumerable.Repeat(new ImageSize(10, 10), 4)],
+            tensor(categoryLogits, [4, categories]), tensor(attributeLogits, [4, attributes]));
+
+    private static AttributeLabels Labels(AttributeMatrix matrix, params int[] positives)
+    {
+        matrix.BeginRow(out var known, out var positive);
+        for (int column = 0; column < matrix.ColumnCount; column++) known[column / 64] |= 1UL << (column % 64);
+        foreach (int column in positives) positive[column / 64] |= 1UL << (column % 64);
+        return new AttributeLabels(matrix, matrix.CommitRow());
+    }
+
+    [Fact]
+    public void CategoryAccuracyReadsEachRowsLabelFromItsSample()
+    {
+        var samples = new[]
+        {
+            new FashionSample { ImagePath = "0.jpg", CategoryLabel = 1 },
+            new FashionSample { ImagePath = "1.jpg", CategoryLabel = 6 },
+            new FashionSample { ImagePath = "2.jpg", CategoryLabel = 4 },
+            new FashionSample { ImagePath = "3.jpg" },
+        };
+        var dataset = new FashionDataset(DeepFashionFormat.CategoryAttribute, "/data", samples, [], [], [], [], new ParseReport());
+        float[] descending = [5, 4, 3, 2, 1, 0];
+        using var predictions = Predictions([.. descending, .. descending, .. descending, .. descending], 6, new float[4], 1);
+
+        var result = BenchmarkEvaluation.Categories(dataset, predictions);
+
+        // Ranks: sample 0 (label 1) first, sample 2 (label 4) fourth, sample 1 (label 6) last; sample 3 has no label.
+        Assert.Equal(3, result.SampleCount);
+        Assert.Equal([(3, 1 / 3.0), (5, 2 / 3.0)], result.TopK.Select(r => (r.K, r.Rate)));
+    }
+
+    [Fact]
+    public void AttributeRecallCountsPositivesPerImageAndPerType()
+    {
+        var matrix = new AttributeMatrix(4, 2);
+        var samples = new[]
+        {
+            new FashionSample { ImagePath = "0.jpg", Attributes = Labels(matrix, 0, 2) },
+            new FashionSample { ImagePath = "1.jpg", Attributes = Labels(matrix, 3) },
+            new FashionSample { ImagePath = "2.jpg" },
+            new FashionSample { ImagePath = "3.jpg" },
+        };
+        AttributeInfo[] attributes = [new("a", 1), new("b", 1), new("c", 2), new("d", 2)];
+        var dataset = new FashionDataset(DeepFashionFormat.CategoryAttribute, "/data", samples, [], [], attributes, [], new ParseReport());
+        // Rows are samples 2, 0, 3, 1: sample 0 ranks a, b, c, d; sample 1 ranks d, c, b, a.
+        using var predictions = Predictions(new float[4], 1, [0, 0, 0, 0, 4, 3, 2, 1, 0, 0, 0, 0, 1, 2, 3, 4], 4);
+
+        var result = BenchmarkEvaluation.Attributes(dataset, predictions, [1, 2]);
+
+        Assert.Equal(2, result.ImagesWithPositives);
+        // Sample 0 finds a (of a, c) in its top 1 and top 2; sample 1 finds d at once.
+        Assert.Equal([0.75, 0.75], result.Recall.Select(r => r.Rate));
+        Assert.Equal([1.0, 1.0], result.PerType[0].Recall.Select(r => r.Rate));
+        Assert.Equal([0.5, 0.5], result.PerType[1].Recall.Select(r => r.Rate));
+        Assert.Equal(["texture", "fabric"], result.PerType.Select(t => t.Name));
     }
 }
