@@ -1,22 +1,18 @@
 using System.CommandLine;
 using FashionNet.Inference;
-using Spectre.Console;
 
 namespace FashionNet.Cli.Commands;
 
 /// <summary>The options that pick an embedding (<c>--checkpoint</c> or <c>--baseline</c>) and feed it (<c>--batch</c>).</summary>
 internal sealed class EmbedderChoice
 {
-    private EmbedderChoice(bool required)
+    private EmbedderChoice()
     {
-        Required = required;
         Checkpoint = new Option<FileInfo>("--checkpoint") { Description = "A FashionNet checkpoint (from fashionnet train)." };
         Baseline = new Option<string>("--baseline") { Description = $"An off-the-shelf embedding instead of a checkpoint: {ImageNetBaselineEmbedder.Name}." };
         Baseline.AcceptOnlyFromAmong(ImageNetBaselineEmbedder.Name);
         Batch = new Option<int>("--batch") { Description = "Images per batch.", DefaultValueFactory = _ => 32 };
     }
-
-    public bool Required { get; }
 
     public Option<FileInfo> Checkpoint { get; }
 
@@ -27,7 +23,7 @@ internal sealed class EmbedderChoice
     /// <summary>The options, added to <paramref name="command"/>; <paramref name="required"/>: one of the two must be given.</summary>
     public static EmbedderChoice AddTo(Command command, bool required = true)
     {
-        var choice = new EmbedderChoice(required);
+        var choice = new EmbedderChoice();
         command.Options.Add(choice.Checkpoint);
         command.Options.Add(choice.Baseline);
         command.Options.Add(choice.Batch);
@@ -52,28 +48,4 @@ internal sealed class EmbedderChoice
 
     /// <summary>Batch size and loader settings from <c>--batch</c>.</summary>
     public EmbeddingOptions Options(ParseResult parse) => new() { BatchSize = parse.GetValue(Batch) };
-}
-
-/// <summary>A progress bar over a long embedding pass.</summary>
-internal static class ProgressDisplay
-{
-    /// <summary>Progress of a long embedding pass, shown as a bar.</summary>
-    public static T WithProgress<T>(string description, int total, Func<IProgress<int>, T> work)
-    {
-        T result = default!;
-        AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .Start(context =>
-            {
-                var task = context.AddTask(description, maxValue: Math.Max(1, total));
-                result = work(new ImmediateProgress(done => task.Value = done));
-            });
-        return result;
-    }
-
-    /// <summary>Reports on the reporting thread (<see cref="Progress{T}"/> would post, possibly out of order).</summary>
-    private sealed class ImmediateProgress(Action<int> report) : IProgress<int>
-    {
-        public void Report(int value) => report(value);
-    }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FashionNet.Cli.Reporting;
 using FashionNet.Data.Annotations;
 using FashionNet.Inference;
 using Spectre.Console;
