@@ -1,33 +1,157 @@
 using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using FashionNet.Cli.Reporting;
+using FashionNet.Data.Annotations;
+using FashionNet.Data.Synthetic;
 using FashionNet.Diagnostics;
+using FashionNet.Evaluation;
+using FashionNet.Inference;
+using FashionNet.Retrieval;
+using FashionNet.Training;
 using Spectre.Console;
 
 namespace FashionNet.Cli.Commands;
 
-/// <summary><c>fashionnet demo</c>: the end-to-end tour on built-in synthetic data.</summary>
+/// <summary>
+/// <c>fashionnet demo</c>: the whole library end to end on a fresh machine. Makes a synthetic In-shop set (or reads a
+/// real one), measures the off-the-shelf ImageNet baseline, fine-tunes FashionNet from ImageNet ResNet18 in two
+/// stages, measures it again, builds a retrieval index of the gallery, runs queries and writes the charts and a
+/// contact sheet.
+/// </summary>
 internal static class DemoCommand
 {
     public static Command Create()
     {
-        var command = new Command("demo", "Check the platform and run FashionNet.Core end to end on built-in synthetic data.");
-        command.SetAction(_ => Run());
+        var output = new Option<DirectoryInfo>("--out") { Description = "Folder for everything the demo writes.", DefaultValueFactory = _ => new DirectoryInfo("runs/demo") };
+        var data = new Option<DirectoryInfo?>("--data") { Description = "Use this In-shop dataset instead of generating a synthetic one." };
+        var format = new Option<string>("--format") { Description = "Layout of --data (inshop).", DefaultValueFactory = _ => "inshop" };
+        format.AcceptOnlyFromAmong("inshop");
+        var items = new Option<int>("--items") { Description = "Synthetic items to generate (half train, half test).", DefaultValueFactory = _ => 160 };
+        var imageSize = new Option<int>("--image-size") { Description = "Network input size in pixels.", DefaultValueFactory = _ => 112 };
+        var config = new Option<FileInfo>("--config") { Description = "Training configuration.", DefaultValueFactory = _ => new FileInfo(Path.Combine(AppContext.BaseDirectory, "configs", "demo.json")) };
+        var workers = new Option<int>("--workers") { Description = "Image decoding workers.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var command = new Command("demo", "Run FashionNet.Core end to end: data, baseline, two-stage fine-tuning, evaluation, index and query.")
+        {
+            output, data, format, items, imageSize, config, workers,
+        };
+        command.SetAction(parse => Run(parse.GetValue(output)!.FullName, parse.GetValue(data)?.FullName, parse.GetValue(items),
+            parse.GetValue(imageSize), parse.GetValue(config)!.FullName, parse.GetValue(workers)));
         return command;
     }
 
-    private static int Run()
+    private static int Run(string output, string? dataRoot, int items, int imageSize, string configPath, int workers)
+    {
+        var clock = Stopwatch.StartNew();
+        Directory.CreateDirectory(output);
+        WritePlatform();
+        using var cancel = CliCancellation.OnCtrlC();
+
+        var dataset = dataRoot is null ? MakeSyntheticSet(Path.Combine(output, "data"), items, imageSize) : DatasetOptions.Read(dataRoot, "inshop");
+        var queries = dataset.IndicesOf(EvaluationSplit.Query);
+        var gallery = dataset.IndicesOf(EvaluationSplit.Gallery);
+        var embedding = new EmbeddingOptions { Loader = new() { Workers = workers } };
+        AnsiConsole.MarkupLineInterpolated(
+            $"[bold]1. data[/]  {dataset.Samples.Count:N0} images of {dataset.Items.Count:N0} items: {dataset.IndicesOf(EvaluationSplit.Train).Count:N0} train, {queries.Count:N0} queries, {gallery.Count:N0} gallery");
+
+        AnsiConsole.MarkupLine("[bold]2. baseline[/]  ImageNet ResNet18 off the shelf (global-average-pooled 512-d)");
+        RetrievalEvaluationResult before;
+        using (var baseline = ImageNetBaselineEmbedder.Load())
+            before = EvaluateRetrieval(baseline, dataset, queries, gallery, embedding, cancel.Token);
+
+        AnsiConsole.MarkupLine("[bold]3. training[/]  FashionNet from ImageNet ResNet18: stage 1 landmarks, stage 2 all losses");
+        var options = TrainingOptions.Load(configPath);
+        var recipe = new ModelRecipe { ImageSize = imageSize, EmbeddingSize = 128 };
+        string runDirectory = Path.Combine(output, "run");
+        TrainingSummary summary;
+        using (var training = FashionNetTraining.Create(dataset, recipe, options, new TrainingDataOptions { Workers = workers }))
+            summary = TrainingConsole.Run(training, runDirectory, resume: false, cancel.Token);
+
+        AnsiConsole.MarkupLine("[bold]4. evaluation[/]  the best checkpoint on the held-out items");
+        using var trained = FashionNetEmbedder.FromCheckpoint(summary.BestCheckpoint);
+        var after = EvaluateRetrieval(trained, dataset, queries, gallery, embedding, cancel.Token);
+        var landmarks = EvaluateLandmarks(trained, dataset, queries.Concat(gallery).ToArray(), workers, cancel.Token);
+        WriteComparison(before, after, landmarks);
+
+        AnsiConsole.MarkupLine("[bold]5. index and query[/]");
+        string indexPath = Path.Combine(output, "gallery.fnidx");
+        int indexed = VisualSearch.BuildIndex(indexPath, trained, dataset, gallery, append: false, embedding, cancellationToken: cancel.Token);
+        using var search = VisualSearch.Open(indexPath, trained);
+        string sheetPath = Path.Combine(output, "queries.png");
+        WriteQueries(search, dataset, queries, sheetPath);
+
+        var table = new Table().Title($"demo finished in {clock.Elapsed:mm\\:ss}").AddColumn("what").AddColumn("where");
+        if (dataRoot is null) table.AddRow("synthetic data (In-shop, Category, Landmark formats)", Markup.Escape(Path.Combine(output, "data")));
+        table.AddRow("checkpoints, metrics.jsonl, config", Markup.Escape(runDirectory));
+        table.AddRow("loss and validation charts", Markup.Escape(Path.Combine(runDirectory, "loss_curves.png")) + ", validation.png");
+        table.AddRow($"retrieval index ({indexed:N0} gallery images)", Markup.Escape(indexPath));
+        table.AddRow("contact sheet of queries and matches", Markup.Escape(sheetPath));
+        AnsiConsole.Write(table);
+        return 0;
+    }
+
+    private static void WritePlatform()
     {
         var report = EnvironmentReport.Collect();
+        var kernels = KernelAvailabilitySummary();
+        AnsiConsole.MarkupLineInterpolated(
+            $"[grey]TorchSharp {report.TorchSharpVersion}, LibTorch {report.LibTorchVersion}, {report.IntraOpThreads} threads, CUDA devices: {report.CudaDeviceCount}, autograd self-test {(report.SelfTestPassed ? "passed" : "FAILED")}; kernels: {kernels}[/]");
+        if (!report.SelfTestPassed) throw new InvalidOperationException("The TorchSharp autograd self-test failed: LibTorch does not compute correctly here.");
+    }
 
-        var table = new Table().Title("FashionNet.Core platform").AddColumn("what").AddColumn("found");
-        table.AddRow("TorchSharp", report.TorchSharpVersion);
-        table.AddRow("LibTorch", report.LibTorchVersion);
-        table.AddRow("threads (intra-op / inter-op)", $"{report.IntraOpThreads} / {report.InterOpThreads}");
-        table.AddRow("CUDA devices", report.CudaAvailable ? report.CudaDeviceCount.ToString() : "none");
-        table.AddRow("autograd self-test", report.SelfTestPassed
-            ? $"[green]passed[/] (grad = {string.Join(", ", report.SelfTestGradient)})"
-            : $"[red]FAILED[/] (grad = {string.Join(", ", report.SelfTestGradient)})");
+    private static string KernelAvailabilitySummary() => string.Join(", ",
+        Kernels.Gpu.KernelAvailability.Probe().Select(s => $"{s.Backend}/{s.Target} {(s.IsAvailable ? "yes" : "no")}"));
+
+    private static FashionDataset MakeSyntheticSet(string directory, int items, int imageSize)
+    {
+        var synthetic = SyntheticDataset.Generate(new SyntheticDatasetOptions { Items = items, ViewsPerItem = 4, ImageSize = imageSize, Seed = 1 });
+        var layout = SyntheticDatasetWriter.Write(synthetic, directory, overwrite: true);
+        return DeepFashionReader.Read(layout.InShop, DeepFashionFormat.InShop);
+    }
+
+    private static RetrievalEvaluationResult EvaluateRetrieval(IImageEmbedder embedder, FashionDataset dataset, IReadOnlyList<int> queries,
+        IReadOnlyList<int> gallery, EmbeddingOptions options, CancellationToken cancellationToken)
+    {
+        int[] samples = [.. queries, .. gallery];
+        using var embeddings = ImageEmbedding.EmbedSamples(embedder, dataset, samples, options, cancellationToken: cancellationToken);
+        return BenchmarkEvaluation.InShopRetrieval(dataset, samples, embeddings);
+    }
+
+    private static LandmarkErrorResult EvaluateLandmarks(FashionNetEmbedder trained, FashionDataset dataset, IReadOnlyList<int> samples, int workers,
+        CancellationToken cancellationToken)
+    {
+        var loader = FashionNetTraining.EvaluationLoader(dataset, samples, trained.ImageSize, trained.Normalizer, 32, new() { Workers = workers });
+        using var predictions = DatasetPredictions.Predict(trained.Model, loader, cancellationToken);
+        return BenchmarkEvaluation.Landmarks(dataset, predictions);
+    }
+
+    private static void WriteComparison(RetrievalEvaluationResult before, RetrievalEvaluationResult after, LandmarkErrorResult landmarks)
+    {
+        var table = new Table().Title("held-out items: before and after fine-tuning").AddColumn("measure")
+            .AddColumn("ImageNet baseline", c => c.RightAligned()).AddColumn("FashionNet", c => c.RightAligned());
+        foreach (var (b, a) in before.HitRate.Zip(after.HitRate))
+            table.AddRow($"retrieval hit rate @{b.K}", Format(b.Rate), Format(a.Rate));
+        table.AddRow("landmark normalized error (visible)", "-", landmarks.MeanError is { } e ? Format(e) : "-");
+        foreach (var rate in landmarks.DetectionRates)
+            table.AddRow($"landmark detection @{rate.Threshold.ToString(CultureInfo.InvariantCulture)}", "-", Format(rate.Rate));
         AnsiConsole.Write(table);
+    }
 
-        return report.SelfTestPassed ? 0 : 1;
+    private static string Format(double value) => value.ToString("0.000", CultureInfo.InvariantCulture);
+
+    private static void WriteQueries(VisualSearch search, FashionDataset dataset, IReadOnlyList<int> queries, string sheetPath)
+    {
+        // A few queries spread over the test items: each row is the query and its top 6, matches of its item framed green.
+        var rows = new List<IReadOnlyList<ContactSheetTile>>();
+        foreach (int query in Enumerable.Range(0, 4).Select(i => queries[i * queries.Count / 4]))
+        {
+            var sample = dataset.Samples[query];
+            var matches = search.Query(dataset.ImageFullPath(sample), 6);
+            rows.Add([new ContactSheetTile(dataset.ImageFullPath(sample), $"query\n{sample.ItemId}", false),
+                .. matches.Select(m => new ContactSheetTile(m.ImagePath, $"#{m.Rank} {Format(m.Score)}\n{m.ItemId}", m.ItemId == sample.ItemId))]);
+            int hit = matches.ToList().FindIndex(m => m.ItemId == sample.ItemId);
+            AnsiConsole.MarkupLineInterpolated($"  query {sample.ImagePath} (item {sample.ItemId}): {(hit < 0 ? "its item is not in the top 6" : $"first match of its item at rank {hit + 1}")}");
+        }
+        ContactSheet.Write(rows, sheetPath);
     }
 }
