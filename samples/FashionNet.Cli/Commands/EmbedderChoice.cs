@@ -1,31 +1,18 @@
 using System.CommandLine;
-using FashionNet.Data.Annotations;
 using FashionNet.Inference;
-using Spectre.Console;
 
 namespace FashionNet.Cli.Commands;
 
 /// <summary>The options that pick an embedding (<c>--checkpoint</c> or <c>--baseline</c>) and feed it (<c>--batch</c>).</summary>
 internal sealed class EmbedderChoice
 {
-    private static readonly Dictionary<string, DeepFashionFormat> FormatNames = new()
+    private EmbedderChoice()
     {
-        ["inshop"] = DeepFashionFormat.InShop,
-        ["c2s"] = DeepFashionFormat.ConsumerToShop,
-        ["category"] = DeepFashionFormat.CategoryAttribute,
-        ["landmarks"] = DeepFashionFormat.Landmarks,
-    };
-
-    private EmbedderChoice(bool required)
-    {
-        Required = required;
         Checkpoint = new Option<FileInfo>("--checkpoint") { Description = "A FashionNet checkpoint (from fashionnet train)." };
         Baseline = new Option<string>("--baseline") { Description = $"An off-the-shelf embedding instead of a checkpoint: {ImageNetBaselineEmbedder.Name}." };
         Baseline.AcceptOnlyFromAmong(ImageNetBaselineEmbedder.Name);
         Batch = new Option<int>("--batch") { Description = "Images per batch.", DefaultValueFactory = _ => 32 };
     }
-
-    public bool Required { get; }
 
     public Option<FileInfo> Checkpoint { get; }
 
@@ -36,7 +23,7 @@ internal sealed class EmbedderChoice
     /// <summary>The options, added to <paramref name="command"/>; <paramref name="required"/>: one of the two must be given.</summary>
     public static EmbedderChoice AddTo(Command command, bool required = true)
     {
-        var choice = new EmbedderChoice(required);
+        var choice = new EmbedderChoice();
         command.Options.Add(choice.Checkpoint);
         command.Options.Add(choice.Baseline);
         command.Options.Add(choice.Batch);
@@ -48,17 +35,6 @@ internal sealed class EmbedderChoice
         });
         return choice;
     }
-
-    /// <summary>The <c>--format</c> option naming a DeepFashion benchmark layout.</summary>
-    public static Option<string> FormatOption(string description, bool required)
-    {
-        var format = new Option<string>("--format") { Description = description, Required = required };
-        if (!required) format.DefaultValueFactory = _ => "inshop";
-        format.AcceptOnlyFromAmong([.. FormatNames.Keys]);
-        return format;
-    }
-
-    public static DeepFashionFormat ParseFormat(string name) => FormatNames[name];
 
     /// <summary>Whether a checkpoint or baseline was given.</summary>
     public bool IsGiven(ParseResult parse) => parse.GetValue(Checkpoint) is not null || parse.GetValue(Baseline) is not null;
@@ -72,53 +48,4 @@ internal sealed class EmbedderChoice
 
     /// <summary>Batch size and loader settings from <c>--batch</c>.</summary>
     public EmbeddingOptions Options(ParseResult parse) => new() { BatchSize = parse.GetValue(Batch) };
-}
-
-/// <summary>Runs a command body, turning user errors (bad files, bad data) into one line on stderr and exit code 1.</summary>
-internal static class UserErrors
-{
-    public static int Run(Func<int> body)
-    {
-        try
-        {
-            return body();
-        }
-        catch (Exception e) when (IsUserError(e))
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
-        }
-        catch (OperationCanceledException)
-        {
-            Console.Error.WriteLine("cancelled");
-            return 130;
-        }
-    }
-
-    /// <summary>
-    /// Problems with what the user gave: missing, corrupt or foreign files, unreadable images, data that does not fit
-    /// the protocol. Programming errors (null references, index errors) still surface with their stack trace.
-    /// </summary>
-    private static bool IsUserError(Exception e) => e is IOException or UnauthorizedAccessException or FormatException or InvalidDataException
-        or ArgumentException or InvalidOperationException and not ObjectDisposedException;
-
-    /// <summary>Progress of a long embedding pass, shown as a bar.</summary>
-    public static T WithProgress<T>(string description, int total, Func<IProgress<int>, T> work)
-    {
-        T result = default!;
-        AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .Start(context =>
-            {
-                var task = context.AddTask(description, maxValue: Math.Max(1, total));
-                result = work(new ImmediateProgress(done => task.Value = done));
-            });
-        return result;
-    }
-
-    /// <summary>Reports on the reporting thread (<see cref="Progress{T}"/> would post, possibly out of order).</summary>
-    private sealed class ImmediateProgress(Action<int> report) : IProgress<int>
-    {
-        public void Report(int value) => report(value);
-    }
 }

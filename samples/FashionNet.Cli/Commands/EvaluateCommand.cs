@@ -20,24 +20,26 @@ internal static class EvaluateCommand
         var command = new Command("evaluate", "Evaluate a checkpoint or a baseline embedding on a DeepFashion benchmark.");
         var embedder = EmbedderChoice.AddTo(command);
         var data = new Option<DirectoryInfo>("--data") { Description = "Dataset folder (holding Eval/, Anno/ and the images).", Required = true };
-        var format = EmbedderChoice.FormatOption("Benchmark: inshop, c2s (retrieval), category (category and attributes) or landmarks.", required: true);
+        var format = DatasetOptions.Format("inshop", "c2s", "category", "landmarks", "synthetic");
         var output = new Option<FileInfo>("--out") { Description = "Where to write the results as JSON.", DefaultValueFactory = _ => new FileInfo("results.json") };
         command.Options.Add(data);
         command.Options.Add(format);
         command.Options.Add(output);
-        command.SetAction(parse => UserErrors.Run(() =>
-            Run(embedder, parse, parse.GetValue(data)!.FullName, parse.GetValue(format)!, parse.GetValue(output)!.FullName)));
+        command.SetAction(parse => Run(embedder, parse, parse.GetValue(data)!.FullName, parse.GetValue(format)!, parse.GetValue(output)!.FullName));
         return command;
     }
 
     private static int Run(EmbedderChoice choice, ParseResult parse, string root, string protocol, string outputPath)
     {
-        var format = EmbedderChoice.ParseFormat(protocol);
+        var format = DatasetOptions.Formats[protocol];
+        // A synthetic folder is evaluated through its In-shop layout, with the In-shop protocol.
+        if (protocol == "synthetic") protocol = "inshop";
         bool retrieval = format is DeepFashionFormat.InShop or DeepFashionFormat.ConsumerToShop;
         if (!retrieval && parse.GetValue(choice.Baseline) is not null)
             throw new ArgumentException($"--format {protocol} measures a model's category, attribute and landmark predictions: give --checkpoint; a baseline embedding has none.");
 
-        var dataset = DeepFashionReader.Read(root, format);
+        var dataset = DatasetOptions.Read(root, protocol);
+        using var cancel = CliCancellation.OnCtrlC();
         using var embedder = choice.Load(parse);
         var options = choice.Options(parse);
         AnsiConsole.MarkupLineInterpolated($"[bold]{protocol}[/] on {dataset.Root} with [bold]{embedder.Fingerprint}[/]");
@@ -46,8 +48,8 @@ internal static class EvaluateCommand
         if (retrieval)
         {
             var indices = RetrievalImages(dataset, format);
-            using var embeddings = UserErrors.WithProgress("embedding", indices.Count,
-                progress => ImageEmbedding.EmbedSamples(embedder, dataset, indices, options, progress));
+            using var embeddings = ProgressDisplay.WithProgress("embedding", indices.Count,
+                progress => ImageEmbedding.EmbedSamples(embedder, dataset, indices, options, progress, cancel.Token));
             var result = format == DeepFashionFormat.InShop
                 ? BenchmarkEvaluation.InShopRetrieval(dataset, indices, embeddings)
                 : BenchmarkEvaluation.ConsumerToShopRetrieval(dataset, indices, embeddings);
@@ -60,7 +62,7 @@ internal static class EvaluateCommand
             var indices = PredictionImages(dataset);
             var loader = new FashionDataLoader(dataset, new SequentialBatchSampler(indices, options.BatchSize),
                 Data.Imaging.ImageTransform.Evaluation(embedder.ImageSize), embedder.Normalizer, options.Loader);
-            using var predictions = AnsiConsole.Status().Start($"predicting {indices.Count:N0} images", _ => DatasetPredictions.Predict(model, loader));
+            using var predictions = AnsiConsole.Status().Start($"predicting {indices.Count:N0} images", _ => DatasetPredictions.Predict(model, loader, cancel.Token));
             var category = dataset.Samples.Any(s => s.CategoryLabel is not null) ? BenchmarkEvaluation.Categories(dataset, predictions) : null;
             var attributes = dataset.Samples.Any(s => s.Attributes is { PositiveCount: > 0 }) ? BenchmarkEvaluation.Attributes(dataset, predictions) : null;
             var landmarks = dataset.Samples.Any(s => s.Landmarks is not null) ? BenchmarkEvaluation.Landmarks(dataset, predictions) : null;

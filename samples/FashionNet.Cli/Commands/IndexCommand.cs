@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FashionNet.Cli.Reporting;
 using FashionNet.Data.Annotations;
 using FashionNet.Inference;
 using Spectre.Console;
@@ -16,7 +17,9 @@ internal static class IndexCommand
         var command = new Command("index", "Embed a gallery into a retrieval index file (or append to one).");
         var embedder = EmbedderChoice.AddTo(command);
         var data = new Option<DirectoryInfo>("--data") { Description = "Dataset folder whose split to index." };
-        var format = EmbedderChoice.FormatOption("Layout of --data: inshop, c2s, category or landmarks (default inshop).", required: false);
+        var format = DatasetOptions.Format("inshop", "c2s", "category", "landmarks", "synthetic");
+        format.Required = false;
+        format.DefaultValueFactory = _ => "inshop";
         var split = new Option<string>("--split") { Description = "Split of --data to index: train, val, test, query or gallery (c2s: its shop images).", DefaultValueFactory = _ => "gallery" };
         split.AcceptOnlyFromAmong([.. Enum.GetValues<EvaluationSplit>().Select(s => s.ToFileToken())]);
         var images = new Option<FileInfo>("--images")
@@ -30,33 +33,34 @@ internal static class IndexCommand
         {
             if ((result.GetResult(data) is null) == (result.GetResult(images) is null)) result.AddError("Give either --data DIR or --images LISTFILE.");
         });
-        command.SetAction(parse => UserErrors.Run(() =>
+        command.SetAction(parse =>
         {
             using var model = embedder.Load(parse);
             string indexPath = parse.GetValue(output)!.FullName;
             bool appending = parse.GetValue(append);
             var options = embedder.Options(parse);
+            using var cancel = CliCancellation.OnCtrlC();
             int added;
             if (parse.GetValue(images) is { } list)
             {
                 var gallery = ReadImageList(list.FullName);
-                added = UserErrors.WithProgress("embedding", gallery.Count,
-                    progress => VisualSearch.BuildIndex(indexPath, model, gallery, appending, options, progress));
+                added = ProgressDisplay.WithProgress("embedding", gallery.Count,
+                    progress => VisualSearch.BuildIndex(indexPath, model, gallery, appending, options, progress, cancel.Token));
             }
             else
             {
-                var dataFormat = EmbedderChoice.ParseFormat(parse.GetValue(format)!);
-                var dataset = DeepFashionReader.Read(parse.GetValue(data)!.FullName, dataFormat);
+                var dataFormat = DatasetOptions.Formats[parse.GetValue(format)!];
+                var dataset = DatasetOptions.Read(parse.GetValue(data)!.FullName, parse.GetValue(format)!);
                 var chosen = Enum.GetValues<EvaluationSplit>().First(s => s.ToFileToken() == parse.GetValue(split));
                 var indices = dataset.IndicesOf(chosen)
                     .Where(i => dataFormat != DeepFashionFormat.ConsumerToShop || dataset.Samples[i].Source == ImageSource.Shop).ToArray();
                 if (indices.Length == 0) throw new ArgumentException($"'{dataset.Root}' has no '{chosen.ToFileToken()}' images to index.");
-                added = UserErrors.WithProgress("embedding", indices.Length,
-                    progress => VisualSearch.BuildIndex(indexPath, model, dataset, indices, appending, options, progress));
+                added = ProgressDisplay.WithProgress("embedding", indices.Length,
+                    progress => VisualSearch.BuildIndex(indexPath, model, dataset, indices, appending, options, progress, cancel.Token));
             }
             AnsiConsole.MarkupLineInterpolated($"{(appending ? "appended" : "indexed")} {added:N0} images into [bold]{indexPath}[/] ({model.Fingerprint})");
             return 0;
-        }));
+        });
         return command;
     }
 

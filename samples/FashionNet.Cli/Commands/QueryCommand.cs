@@ -23,7 +23,7 @@ internal static class QueryCommand
         var sheet = new Option<FileInfo>("--sheet") { Description = "Where to write the contact sheet PNG.", DefaultValueFactory = _ => new FileInfo("query.png") };
         var embedder = EmbedderChoice.AddTo(command, required: false);
         foreach (var option in new Option[] { indexFile, image, top, sheet }) command.Options.Add(option);
-        command.SetAction(parse => UserErrors.Run(() =>
+        command.SetAction(parse =>
         {
             int count = parse.GetValue(top);
             if (count < 1) throw new ArgumentException("--top must be at least 1.");
@@ -48,7 +48,7 @@ internal static class QueryCommand
             string framed = topItem is null ? "" : $" (framed: images of item {topItem}, the top match's)";
             AnsiConsole.MarkupLineInterpolated($"contact sheet written to [bold]{sheetPath}[/]{framed}");
             return 0;
-        }));
+        });
         return command;
     }
 

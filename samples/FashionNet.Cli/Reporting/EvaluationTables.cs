@@ -12,7 +12,7 @@ internal static class EvaluationTables
     {
         var table = new Table().Title($"{title}: {result.QueryCount:N0} queries, {result.GalleryCount:N0} gallery images").AddColumn("measure");
         foreach (var rate in result.HitRate) table.AddColumn($"@{rate.K}", c => c.RightAligned());
-        table.AddRow(["[bold]hit rate (R@k)[/]", .. result.HitRate.Select(r => Rate(r.Rate))]);
+        table.AddRow(["[bold]hit rate[/]", .. result.HitRate.Select(r => Rate(r.Rate))]);
         table.AddRow(["item recall", .. result.ItemRecall.Select(r => Rate(r.Rate))]);
         if (result.QueriesWithoutRelevantImage > 0)
             table.Caption($"{result.QueriesWithoutRelevantImage} queries have no image of their item in the gallery (counted as misses)");

@@ -11,7 +11,7 @@ namespace FashionNet.Evaluation;
 /// </summary>
 public sealed class DatasetPredictions : IDisposable
 {
-    private DatasetPredictions(int[] sampleIndices, Tensor embeddings, float[] landmarks, ImageSize[] sourceSizes, Tensor categoryLogits, Tensor attributeLogits)
+    internal DatasetPredictions(int[] sampleIndices, Tensor embeddings, float[] landmarks, ImageSize[] sourceSizes, Tensor categoryLogits, Tensor attributeLogits)
     {
         SampleIndices = sampleIndices;
         Embeddings = embeddings;

@@ -89,12 +89,24 @@ public static class ImageEmbedding
     /// <exception cref="ImageDecodeException">The image is missing or cannot be decoded.</exception>
     public static float[] EmbedImage(IImageEmbedder embedder, string imagePath)
     {
-        ArgumentNullException.ThrowIfNull(embedder);
-        var dataset = ImageListDataset([imagePath]);
-        var loader = new FashionDataLoader(dataset, new SequentialBatchSampler([0], 1), ImageTransform.Evaluation(embedder.ImageSize), embedder.Normalizer);
-        using var batch = loader.LoadBatch([0], 0, 0);
         using var scope = NewDisposeScope();
-        return embedder.Embed(batch.Images).data<float>().ToArray();
+        return embedder.Embed(Preprocess(embedder, imagePath)).data<float>().ToArray();
+    }
+
+    /// <summary>
+    /// One image file as the embedder's input, on the calling thread: the whole image resized to
+    /// <see cref="IImageEmbedder.ImageSize"/> and normalized, float32 <c>[1, 3, ImageSize, ImageSize]</c>.
+    /// </summary>
+    /// <param name="embedder">The embedding whose input to prepare.</param>
+    /// <param name="imagePath">The image file.</param>
+    /// <exception cref="ImageDecodeException">The image is missing or cannot be decoded.</exception>
+    public static Tensor Preprocess(IImageEmbedder embedder, string imagePath)
+    {
+        ArgumentNullException.ThrowIfNull(embedder);
+        var loader = new FashionDataLoader(ImageListDataset([imagePath]), new SequentialBatchSampler([0], 1),
+            ImageTransform.Evaluation(embedder.ImageSize), embedder.Normalizer);
+        using var batch = loader.LoadBatch([0], 0, 0);
+        return batch.Images.alias();
     }
 
     /// <summary>A dataset of bare image files (no annotations), addressed by full path.</summary>

