@@ -27,7 +27,7 @@ internal static class DemoCommand
         var data = new Option<DirectoryInfo?>("--data") { Description = "Use this In-shop dataset instead of generating a synthetic one." };
         var format = new Option<string>("--format") { Description = "Layout of --data (inshop).", DefaultValueFactory = _ => "inshop" };
         format.AcceptOnlyFromAmong("inshop");
-        var items = new Option<int>("--items") { Description = "Synthetic items to generate (half train, half test).", DefaultValueFactory = _ => 120 };
+        var items = new Option<int>("--items") { Description = "Synthetic items to generate (half train, half test).", DefaultValueFactory = _ => 160 };
         var imageSize = new Option<int>("--image-size") { Description = "Network input size in pixels.", DefaultValueFactory = _ => 112 };
         var config = new Option<FileInfo>("--config") { Description = "Training configuration.", DefaultValueFactory = _ => new FileInfo(Path.Combine(AppContext.BaseDirectory, "configs", "demo.json")) };
         var workers = new Option<int>("--workers") { Description = "Image decoding workers.", DefaultValueFactory = _ => Environment.ProcessorCount };

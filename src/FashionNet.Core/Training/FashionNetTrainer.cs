@@ -146,7 +146,8 @@ public sealed class FashionNetTrainer
         }
 
         int batchesPerEpoch = _loader.BatchCount(EpochKey(stage, 0));
-        var schedule = new LearningRateSchedule(_options.Schedule, _options.Optimizer.LearningRate, (long)batchesPerEpoch * stageOptions.Epochs);
+        var schedule = new LearningRateSchedule(_options.Schedule, _options.Optimizer.LearningRate * stageOptions.LearningRateFactor,
+            (long)batchesPerEpoch * stageOptions.Epochs);
         IReadOnlyDictionary<string, double> bestMetrics = resumeFrom is not null && File.Exists(run.BestCheckpoint(stage))
             ? CheckpointFile.ReadMetadata(run.BestCheckpoint(stage)).Metrics ?? new Dictionary<string, double>()
             : new Dictionary<string, double>();

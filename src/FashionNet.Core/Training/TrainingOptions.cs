@@ -94,6 +94,9 @@ public sealed record StageOptions
 
     /// <summary>Loss weights of this stage.</summary>
     public LossWeights LossWeights { get; init; } = new();
+
+    /// <summary>Multiplies the base learning rate in this stage (e.g. below 1 to fine-tune gently from stage 1).</summary>
+    public double LearningRateFactor { get; init; } = 1;
 }
 
 /// <summary>
@@ -193,6 +196,7 @@ public sealed record TrainingOptions
         {
             var s = StageOptions(stage);
             Require(s.Epochs >= 0, $"stage{stage}.epochs", "must not be negative");
+            Require(s.LearningRateFactor > 0 && double.IsFinite(s.LearningRateFactor), $"stage{stage}.learningRateFactor", "must be a positive number");
             var w = s.LossWeights;
             Require(new[] { w.Landmarks, w.Visibility, w.Category, w.Attributes, w.Triplet }.All(x => x >= 0 && double.IsFinite(x)),
                 $"stage{stage}.lossWeights", "must all be finite and not negative");
