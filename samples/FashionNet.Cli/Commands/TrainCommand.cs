@@ -22,6 +22,7 @@ internal static class TrainCommand
         var imageSize = new Option<int>("--image-size") { Description = "Network input size in pixels.", DefaultValueFactory = _ => 224 };
         var embedding = new Option<int>("--embedding") { Description = "Retrieval embedding size.", DefaultValueFactory = _ => 256 };
         var freezeTrunk = new Option<bool>("--freeze-trunk") { Description = "Keep the shared trunk (conv1..conv4) fixed." };
+        var globalOnly = new Option<bool>("--global-only") { Description = "The ablation: embed with the global branch alone (no landmark pooling)." };
         var config = new Option<FileInfo?>("--config") { Description = "Training configuration (JSON; see configs/)." };
         var output = new Option<DirectoryInfo>("--out") { Description = "Run folder, e.g. runs/NAME.", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint." };
@@ -30,7 +31,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train FashionNet in two stages (landmarks first, then all losses) and keep the best model.")
         {
-            data, format, backbone, weights, imageSize, embedding, freezeTrunk, config, output, resume, workers,
+            data, format, backbone, weights, imageSize, embedding, freezeTrunk, globalOnly, config, output, resume, workers,
         };
         overrides.AddTo(command);
         command.SetAction(parse =>
@@ -43,6 +44,7 @@ internal static class TrainCommand
                 ImageSize = parse.GetValue(imageSize),
                 EmbeddingSize = parse.GetValue(embedding),
                 FreezeTrunk = parse.GetValue(freezeTrunk),
+                LocalBranch = !parse.GetValue(globalOnly),
             };
             var options = overrides.Apply(parse, parse.GetValue(config) is { } file ? TrainingOptions.Load(file.FullName) : new TrainingOptions());
             return Run(parse.GetValue(data)!.FullName, parse.GetValue(format)!, recipe, options, parse.GetValue(output)!.FullName,

@@ -30,8 +30,8 @@ public sealed class FashionNetModel : nn.Module<Tensor, Tensor?, Tensor?, Fashio
     private readonly Linear poseFc2;
     private readonly Linear landmarkHead;
     private readonly Linear visibilityHead;
-    private readonly LandmarkPooling landmarkPooling;
-    private readonly Linear localFc;
+    private readonly LandmarkPooling? landmarkPooling;
+    private readonly Linear? localFc;
     private readonly Linear fusionFc;
     private readonly Linear categoryHead;
     private readonly Linear attributeHead;
@@ -56,16 +56,19 @@ public sealed class FashionNetModel : nn.Module<Tensor, Tensor?, Tensor?, Fashio
         poseFc2 = nn.Linear(options.PoseHiddenSize, options.PoseHiddenSize);
         landmarkHead = nn.Linear(options.PoseHiddenSize, landmarks * 2);
         visibilityHead = nn.Linear(options.PoseHiddenSize, landmarks);
-        landmarkPooling = new LandmarkPooling(new LandmarkPoolingOptions
+        if (options.UseLocalBranch)
         {
-            ImageWidth = options.ImageWidth,
-            ImageHeight = options.ImageHeight,
-            WindowSize = options.PoolingWindow,
-            Bins = options.PoolingBins,
-            Backend = options.PoolingBackend,
-        });
-        localFc = nn.Linear(landmarks * backbone.TrunkChannels * options.PoolingBins * options.PoolingBins, options.LocalFeatureSize);
-        fusionFc = nn.Linear(options.GlobalFeatureSize + options.LocalFeatureSize, options.EmbeddingSize);
+            landmarkPooling = new LandmarkPooling(new LandmarkPoolingOptions
+            {
+                ImageWidth = options.ImageWidth,
+                ImageHeight = options.ImageHeight,
+                WindowSize = options.PoolingWindow,
+                Bins = options.PoolingBins,
+                Backend = options.PoolingBackend,
+            });
+            localFc = nn.Linear(landmarks * backbone.TrunkChannels * options.PoolingBins * options.PoolingBins, options.LocalFeatureSize);
+        }
+        fusionFc = nn.Linear(options.GlobalFeatureSize + (options.UseLocalBranch ? options.LocalFeatureSize : 0), options.EmbeddingSize);
         categoryHead = nn.Linear(options.EmbeddingSize, options.CategoryCount);
         attributeHead = nn.Linear(options.EmbeddingSize, options.AttributeCount);
         if (options.ItemCount > 0) itemHead = nn.Linear(options.EmbeddingSize, options.ItemCount);
@@ -98,10 +101,7 @@ public sealed class FashionNetModel : nn.Module<Tensor, Tensor?, Tensor?, Fashio
         var landmarks = landmarkHead.forward(pose).sigmoid().view(n, options.LandmarkCount, 2);
         var visibilityLogits = visibilityHead.forward(pose);
 
-        var (poolAt, poolVisible) = PoolingLandmarks(landmarks, visibilityLogits, groundTruthLandmarks, groundTruthVisibility);
-        var toPixels = tensor(new float[] { options.ImageWidth, options.ImageHeight }, device: poolAt.device);
-        var pooled = landmarkPooling.forward(conv4, poolAt * toPixels, poolVisible);
-        var localFeature = nn.functional.relu(localFc.forward(pooled.flatten(1)));
+        var localFeature = LocalFeature(conv4, globalFeature, landmarks, visibilityLogits, groundTruthLandmarks, groundTruthVisibility);
 
         var fused = fusionFc.forward(cat([globalFeature, localFeature], 1));
         var output = new FashionNetOutput(
@@ -132,6 +132,16 @@ public sealed class FashionNetModel : nn.Module<Tensor, Tensor?, Tensor?, Fashio
     /// differentiate with respect to positions anyway. With ground truth selected and given, a sample with at least one
     /// visible true landmark pools at its true visible landmarks; other samples fall back to predictions.
     /// </summary>
+    /// <summary>The local branch's feature, or an <c>[N, 0]</c> tensor when the branch is off (the ablation).</summary>
+    private Tensor LocalFeature(Tensor conv4, Tensor globalFeature, Tensor landmarks, Tensor visibilityLogits, Tensor? truth, Tensor? truthVisibility)
+    {
+        if (landmarkPooling is null || localFc is null) return globalFeature.new_zeros([globalFeature.shape[0], 0L]);
+        var (poolAt, poolVisible) = PoolingLandmarks(landmarks, visibilityLogits, truth, truthVisibility);
+        var toPixels = tensor(new float[] { options.ImageWidth, options.ImageHeight }, device: poolAt.device);
+        var pooled = landmarkPooling.forward(conv4, poolAt * toPixels, poolVisible);
+        return nn.functional.relu(localFc.forward(pooled.flatten(1)));
+    }
+
     private (Tensor Landmarks, Tensor Visible) PoolingLandmarks(Tensor predicted, Tensor visibilityLogits, Tensor? truth, Tensor? truthVisibility)
     {
         var predictedLandmarks = predicted.detach();

@@ -39,6 +39,12 @@ public sealed class FashionNetOptions
     /// <summary>Size of the local feature (fc over the concatenated pooled landmark features).</summary>
     public int LocalFeatureSize { get; init; } = 512;
 
+    /// <summary>
+    /// Fuse the local branch (landmark pooling) into the embedding. False gives the paper's ablation, the global branch
+    /// alone: the embedding is fused from the global feature only (the pose branch still predicts landmarks).
+    /// </summary>
+    public bool UseLocalBranch { get; init; } = true;
+
     /// <summary>Size of the fused feature, the retrieval embedding.</summary>
     public int EmbeddingSize { get; init; } = 256;
 

@@ -5,7 +5,7 @@ namespace FashionNet.Model;
 /// <summary>Everything one forward pass of <see cref="FashionNetModel"/> produces, for a batch of N images.</summary>
 /// <param name="Embedding">L2-normalized fused feature <c>[N, EmbeddingSize]</c>: the retrieval embedding.</param>
 /// <param name="GlobalFeature">Global branch feature <c>[N, GlobalFeatureSize]</c>.</param>
-/// <param name="LocalFeature">Local branch feature <c>[N, LocalFeatureSize]</c>.</param>
+/// <param name="LocalFeature">Local branch feature <c>[N, LocalFeatureSize]</c> (<c>[N, 0]</c> when the branch is off).</param>
 /// <param name="Landmarks">Predicted landmarks <c>[N, L, 2]</c>, (x, y) normalized by the image width and height, in (0, 1).</param>
 /// <param name="VisibilityLogits">Visibility logits <c>[N, L]</c>: positive means visible.</param>
 /// <param name="CategoryLogits">Category logits <c>[N, CategoryCount]</c>.</param>

@@ -58,6 +58,9 @@ public sealed record ModelRecipe
     /// <summary>Landmark pooling bins per side.</summary>
     public int PoolingBins { get; init; } = 1;
 
+    /// <summary>Fuse the local (landmark pooling) branch into the embedding; false is the global-branch-only ablation.</summary>
+    public bool LocalBranch { get; init; } = true;
+
     /// <summary>Freeze the shared trunk (conv1..conv4) while training.</summary>
     public bool FreezeTrunk { get; init; }
 
@@ -103,6 +106,7 @@ public sealed record ModelRecipe
         PoolingWindow = PoolingWindow,
         PoolingBins = PoolingBins,
         FreezeTrunk = FreezeTrunk,
+        UseLocalBranch = LocalBranch,
     };
 
     /// <summary>

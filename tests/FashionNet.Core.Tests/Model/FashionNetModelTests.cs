@@ -7,7 +7,8 @@ namespace FashionNet.Tests.Model;
 
 public class FashionNetModelTests
 {
-    private static FashionNetOptions SmallOptions(int size, int items = 0, LandmarkSource evaluation = LandmarkSource.Predicted, bool freeze = false) => new()
+    private static FashionNetOptions SmallOptions(int size, int items = 0, LandmarkSource evaluation = LandmarkSource.Predicted, bool freeze = false,
+        bool localBranch = true) => new()
     {
         ImageWidth = size,
         ImageHeight = size,
@@ -21,6 +22,7 @@ public class FashionNetModelTests
         ItemCount = items,
         EvaluationLandmarks = evaluation,
         FreezeTrunk = freeze,
+        UseLocalBranch = localBranch,
     };
 
     [Theory]
@@ -43,6 +45,23 @@ public class FashionNetModelTests
         Assert.Equal([2L, 9], output.ItemLogits!.shape);
         Assert.True(allclose(output.Embedding.norm(1), ones(2), 1e-5, 1e-5));
         Assert.True(output.Landmarks.gt(0).all().item<bool>() && output.Landmarks.lt(1).all().item<bool>());
+    }
+
+    [Fact]
+    public void Without_the_local_branch_the_embedding_is_fused_from_the_global_feature_alone()
+    {
+        using var scope = NewDisposeScope();
+        using var model = new FashionNetModel(SmallOptions(64, localBranch: false), ResNet.ResNet18());
+        model.train();
+        using var output = model.forward(randn(2, 3, 64, 64), rand(2, 8, 2), ones(2, 8));
+
+        Assert.Equal([2L, 0], output.LocalFeature.shape);
+        Assert.Equal([2L, 16], output.Embedding.shape);
+        Assert.DoesNotContain(model.named_parameters(), p => p.name.StartsWith("localFc.", StringComparison.Ordinal));
+        // The fusion layer reads the 32 global features only.
+        Assert.Equal([16L, 32], model.named_parameters().Single(p => p.name == "fusionFc.weight").parameter.shape);
+        SumOfAllOutputs(output).backward();
+        Assert.All(model.named_parameters(), p => Assert.True(p.parameter.grad is not null, $"{p.name} got no gradient"));
     }
 
     [Fact]
