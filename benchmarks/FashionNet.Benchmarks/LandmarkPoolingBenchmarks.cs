@@ -36,6 +36,16 @@ public class LandmarkPoolingBenchmarks
     [Benchmark]
     public void CpuKernel() => ForwardBackward(KernelBackend.Cpu);
 
+    /// <summary>
+    /// Not an implementation: what a fresh, zero-filled feature gradient of this shape (51 MB) costs through
+    /// <c>torch.zeros</c>, the work every dense-gradient backward has to beat.
+    /// </summary>
+    [Benchmark]
+    public void FreshDenseGradient()
+    {
+        using var gradient = zeros([Batch, Channels, MapSize, MapSize]);
+    }
+
     private void ForwardBackward(KernelBackend backend)
     {
         using var scope = NewDisposeScope();
