@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using FashionNet.Cli.Reporting;
 using FashionNet.Data.Annotations;
+using FashionNet.Data.Loading;
 using FashionNet.Data.Synthetic;
 using FashionNet.Diagnostics;
 using FashionNet.Evaluation;
@@ -120,7 +121,7 @@ internal static class DemoCommand
     private static LandmarkErrorResult EvaluateLandmarks(FashionNetEmbedder trained, FashionDataset dataset, IReadOnlyList<int> samples, int workers,
         CancellationToken cancellationToken)
     {
-        var loader = FashionNetTraining.EvaluationLoader(dataset, samples, trained.ImageSize, trained.Normalizer, 32, new() { Workers = workers });
+        var loader = FashionDataLoader.ForEvaluation(dataset, samples, trained.ImageSize, trained.Normalizer, 32, new() { Workers = workers });
         using var predictions = DatasetPredictions.Predict(trained.Model, loader, cancellationToken);
         return BenchmarkEvaluation.Landmarks(dataset, predictions);
     }

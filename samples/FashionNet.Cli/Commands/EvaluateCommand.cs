@@ -60,8 +60,7 @@ internal static class EvaluateCommand
         {
             var model = embedder is FashionNetEmbedder trained ? trained.Model : throw new InvalidOperationException("A checkpoint is needed.");
             var indices = PredictionImages(dataset);
-            var loader = new FashionDataLoader(dataset, new SequentialBatchSampler(indices, options.BatchSize),
-                Data.Imaging.ImageTransform.Evaluation(embedder.ImageSize), embedder.Normalizer, options.Loader);
+            var loader = FashionDataLoader.ForEvaluation(dataset, indices, embedder.ImageSize, embedder.Normalizer, options.BatchSize, options.Loader);
             using var predictions = AnsiConsole.Status().Start($"predicting {indices.Count:N0} images", _ => DatasetPredictions.Predict(model, loader, cancel.Token));
             var category = dataset.Samples.Any(s => s.CategoryLabel is not null) ? BenchmarkEvaluation.Categories(dataset, predictions) : null;
             var attributes = dataset.Samples.Any(s => s.Attributes is { PositiveCount: > 0 }) ? BenchmarkEvaluation.Attributes(dataset, predictions) : null;

@@ -49,8 +49,7 @@ public static class ImageEmbedding
         options ??= new EmbeddingOptions();
         options.Validate();
         if (sampleIndices.Count == 0) return zeros(0, embedder.Dimension);
-        var loader = new FashionDataLoader(dataset, new SequentialBatchSampler(sampleIndices, options.BatchSize),
-            ImageTransform.Evaluation(embedder.ImageSize), embedder.Normalizer, options.Loader);
+        var loader = FashionDataLoader.ForEvaluation(dataset, sampleIndices, embedder.ImageSize, embedder.Normalizer, options.BatchSize, options.Loader);
         var parts = new List<Tensor>();
         int done = 0;
         try
@@ -103,8 +102,7 @@ public static class ImageEmbedding
     public static Tensor Preprocess(IImageEmbedder embedder, string imagePath)
     {
         ArgumentNullException.ThrowIfNull(embedder);
-        var loader = new FashionDataLoader(ImageListDataset([imagePath]), new SequentialBatchSampler([0], 1),
-            ImageTransform.Evaluation(embedder.ImageSize), embedder.Normalizer);
+        var loader = FashionDataLoader.ForEvaluation(ImageListDataset([imagePath]), [0], embedder.ImageSize, embedder.Normalizer, batchSize: 1);
         using var batch = loader.LoadBatch([0], 0, 0);
         return batch.Images.alias();
     }

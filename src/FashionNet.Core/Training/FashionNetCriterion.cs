@@ -35,9 +35,10 @@ public sealed class FashionNetCriterion : IDisposable
         _triplet = new TripletMarginLoss(tripletMargin);
         if (attributeWeights is not null && attributeWeights.Positive.Count > 0)
         {
-            using var positive = tensor(attributeWeights.Positive.ToArray());
-            using var negative = tensor(attributeWeights.Negative.ToArray());
-            _attributes = new WeightedAttributeLoss(positive, negative);
+            var (positive, negative) = attributeWeights.ToTensors();
+            using (positive)
+            using (negative)
+                _attributes = new WeightedAttributeLoss(positive, negative);
         }
     }
 

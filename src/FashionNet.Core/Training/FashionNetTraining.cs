@@ -20,7 +20,7 @@ public sealed record TrainingDataOptions
     /// <summary>Batch size when embedding the validation images.</summary>
     public int EvaluationBatchSize { get; init; } = 32;
 
-    /// <summary>Validate on the query and gallery split between epochs (needs an In-shop style split).</summary>
+    /// <summary>Validate between epochs: on query vs gallery for data with items, else on the val split (when the data has one).</summary>
     public bool Validate { get; init; } = true;
 }
 
@@ -36,7 +36,7 @@ public sealed class FashionNetTraining : IDisposable
     private readonly FashionNetCriterion _criterion;
 
     private FashionNetTraining(ModelRecipe recipe, FashionNetModel model, IImageNormalizer normalizer, FashionNetCriterion criterion,
-        FashionNetTrainer trainer, FashionDataLoader? validationLoader)
+        FashionNetTrainer trainer, FashionDataLoader? validationLoader, IModelValidator? validator)
     {
         Recipe = recipe;
         Model = model;
@@ -44,6 +44,7 @@ public sealed class FashionNetTraining : IDisposable
         _criterion = criterion;
         Trainer = trainer;
         ValidationLoader = validationLoader;
+        Validator = validator;
     }
 
     /// <summary>The recipe, fitted to the dataset's categories and attributes.</summary>
@@ -58,8 +59,11 @@ public sealed class FashionNetTraining : IDisposable
     /// <summary>The trainer.</summary>
     public FashionNetTrainer Trainer { get; }
 
-    /// <summary>The query and gallery images with the evaluation transform, or null without validation.</summary>
+    /// <summary>The held-out images (query and gallery, or the val split) with the evaluation transform, or null without validation.</summary>
     public FashionDataLoader? ValidationLoader { get; }
+
+    /// <summary>The validation between epochs (<see cref="InShopValidator"/> or <see cref="HeldOutSplitValidator"/>), or null without validation.</summary>
+    public IModelValidator? Validator { get; }
 
     /// <summary>Builds the training.</summary>
     /// <param name="dataset">A dataset with a train split (and query / gallery or val images for validation).</param>
@@ -94,13 +98,13 @@ public sealed class FashionNetTraining : IDisposable
         IModelValidator? validator = null;
         if (data.Validate && heldOut.Length > 0)
         {
-            validationLoader = EvaluationLoader(dataset, heldOut, recipe.ImageSize, normalizer, data.EvaluationBatchSize, loaderOptions);
+            validationLoader = FashionDataLoader.ForEvaluation(dataset, heldOut, recipe.ImageSize, normalizer, data.EvaluationBatchSize, loaderOptions);
             validator = hasItems
                 ? new InShopValidator(dataset, validationLoader)
                 : new HeldOutSplitValidator(dataset, validationLoader, heldOut.Any(i => dataset.Samples[i].CategoryIndex is not null));
         }
         var trainer = new FashionNetTrainer(model, options, trainLoader, criterion, validator, recipe.Fingerprint);
-        return new FashionNetTraining(recipe, model, normalizer, criterion, trainer, validationLoader);
+        return new FashionNetTraining(recipe, model, normalizer, criterion, trainer, validationLoader, validator);
     }
 
     private static PKBatchSampler ItemSampler(FashionDataset dataset, IReadOnlyList<int> train, TrainingOptions options)
@@ -114,11 +118,6 @@ public sealed class FashionNetTraining : IDisposable
         }
         return sampler;
     }
-
-    /// <summary>A loader that feeds <paramref name="indices"/> in order through the deterministic evaluation transform.</summary>
-    public static FashionDataLoader EvaluationLoader(FashionDataset dataset, IReadOnlyList<int> indices, int imageSize, IImageNormalizer normalizer,
-        int batchSize, DataLoaderOptions? options = null) =>
-        new(dataset, new SequentialBatchSampler(indices, batchSize), ImageTransform.Evaluation(imageSize), normalizer, options);
 
     /// <summary>Attribute loss weights from the labelled entries of the given samples, or null when they carry no attributes.</summary>
     public static AttributeWeights? AttributeWeightsOf(FashionDataset dataset, IReadOnlyList<int> indices)

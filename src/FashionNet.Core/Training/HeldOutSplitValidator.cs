@@ -37,22 +37,10 @@ public sealed class HeldOutSplitValidator : IModelValidator
         var metrics = new Dictionary<string, double>();
         if (_hasCategories)
         {
-            var accuracy = new CategoryAccuracyAccumulator((int)predictions.CategoryLogits.shape[1], [1, 3, 5]);
-            int[] labels = predictions.SampleIndices.Select(i => _dataset.Samples[i].CategoryIndex ?? -1).ToArray();
-            var scores = predictions.CategoryLogits.contiguous().data<float>().ToArray();
-            int width = (int)predictions.CategoryLogits.shape[1];
-            for (int row = 0; row < labels.Length; row++)
-            {
-                if (labels[row] >= 0) accuracy.Add(scores.AsSpan(row * width, width), labels.AsSpan(row, 1));
-            }
-            foreach (var rate in accuracy.Result().TopK) metrics[$"category_top{rate.K}"] = rate.Rate;
+            foreach (var rate in BenchmarkEvaluation.Categories(_dataset, predictions, [1, 3, 5]).TopK)
+                metrics[$"category_top{rate.K}"] = rate.Rate;
         }
-        var landmarks = BenchmarkEvaluation.Landmarks(_dataset, predictions);
-        if (landmarks.MeanError is { } error)
-        {
-            metrics["landmark_error"] = error;
-            metrics["landmark_detection@0.05"] = landmarks.DetectionRates.First(r => r.Threshold == 0.05).Rate;
-        }
+        InShopValidator.AddLandmarkMetrics(metrics, BenchmarkEvaluation.Landmarks(_dataset, predictions));
         return metrics;
     }
 }

@@ -34,12 +34,15 @@ public sealed class InShopValidator : IModelValidator
         var metrics = new Dictionary<string, double>();
         foreach (var rate in BenchmarkEvaluation.InShopRetrieval(_dataset, predictions.SampleIndices, predictions.Embeddings).HitRate)
             metrics[$"r@{rate.K}"] = rate.Rate;
-        var landmarks = BenchmarkEvaluation.Landmarks(_dataset, predictions);
-        if (landmarks.MeanError is { } error)
-        {
-            metrics["landmark_error"] = error;
-            metrics["landmark_detection@0.05"] = landmarks.DetectionRates.First(r => r.Threshold == 0.05).Rate;
-        }
+        AddLandmarkMetrics(metrics, BenchmarkEvaluation.Landmarks(_dataset, predictions));
         return metrics;
+    }
+
+    /// <summary>Adds <c>landmark_error</c> and <c>landmark_detection@0.05</c> when the samples had visible landmarks.</summary>
+    internal static void AddLandmarkMetrics(Dictionary<string, double> metrics, LandmarkErrorResult landmarks)
+    {
+        if (landmarks.MeanError is not { } error) return;
+        metrics["landmark_error"] = error;
+        metrics["landmark_detection@0.05"] = landmarks.DetectionRates.First(r => r.Threshold == 0.05).Rate;
     }
 }

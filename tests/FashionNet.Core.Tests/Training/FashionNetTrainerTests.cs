@@ -124,4 +124,20 @@ public sealed class FashionNetTrainerTests(SyntheticTrainingFixture fixture) : I
         long growth = workingSet.TakeLast(10).Min() - workingSet.Skip(5).Take(10).Max();
         Assert.True(growth < 64L << 20, $"working set grew by {growth >> 20} MB between steps 6-15 and the last 10 steps");
     }
+
+    [Fact]
+    public void DataWithoutItemsValidatesCategoriesAndLandmarksOnItsValSplit()
+    {
+        manual_seed(41);
+        using var training = FashionNetTraining.Create(fixture.CategoryDataset, SmallRecipe, Options(0, 1), Data);
+        var validator = Assert.IsType<HeldOutSplitValidator>(training.Validator);
+        Assert.Equal("category_top3", validator.SelectionMetric);
+
+        var metrics = validator.Validate(training.Model, CancellationToken.None);
+
+        Assert.Equal(["category_top1", "category_top3", "category_top5", "landmark_error", "landmark_detection@0.05"], metrics.Keys);
+        Assert.True(metrics["category_top1"] <= metrics["category_top3"] && metrics["category_top3"] <= metrics["category_top5"]);
+        Assert.All(metrics.Values, value => Assert.InRange(value, 0, double.MaxValue));
+        Assert.True(metrics["category_top5"] <= 1 && metrics["landmark_detection@0.05"] <= 1);
+    }
 }

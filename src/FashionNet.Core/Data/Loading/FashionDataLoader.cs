@@ -24,6 +24,20 @@ public sealed class FashionDataLoader
     private readonly ImageDecoder _decoder;
     private readonly int _attributeCount;
 
+    /// <summary>
+    /// A loader for evaluation and inference: <paramref name="sampleIndices"/> in order, in batches of
+    /// <paramref name="batchSize"/>, through the deterministic evaluation transform at <paramref name="imageSize"/>.
+    /// </summary>
+    /// <param name="dataset">The samples and their image root.</param>
+    /// <param name="sampleIndices">The samples to load, in delivery order.</param>
+    /// <param name="imageSize">Network input size.</param>
+    /// <param name="normalizer">Backbone normalization, or null for RGB 0..255.</param>
+    /// <param name="batchSize">Samples per batch.</param>
+    /// <param name="options">Workers and prefetch; defaults when null.</param>
+    public static FashionDataLoader ForEvaluation(FashionDataset dataset, IReadOnlyList<int> sampleIndices, int imageSize,
+        IImageNormalizer? normalizer, int batchSize, DataLoaderOptions? options = null) =>
+        new(dataset, new SequentialBatchSampler(sampleIndices, batchSize), ImageTransform.Evaluation(imageSize), normalizer, options);
+
     /// <summary>Creates a loader.</summary>
     /// <param name="dataset">The samples and their image root.</param>
     /// <param name="sampler">Which samples make each batch (P x K for training, sequential for evaluation).</param>

@@ -14,8 +14,8 @@ public sealed class FashionDataLoaderTests(SyntheticFixture fixture) : IClassFix
     private FashionDataset InShop => DeepFashionReader.Read(fixture.Layout.InShop, DeepFashionFormat.InShop);
 
     private static FashionDataLoader EvaluationLoader(FashionDataset dataset, int batchSize, int workers, int prefetch = 2) =>
-        new(dataset, new SequentialBatchSampler(Enumerable.Range(0, dataset.Samples.Count).ToArray(), batchSize), ImageTransform.Evaluation(Size),
-            ChannelNormalizer.ImageNet, new DataLoaderOptions { Workers = workers, Prefetch = prefetch });
+        FashionDataLoader.ForEvaluation(dataset, Enumerable.Range(0, dataset.Samples.Count).ToArray(), Size, ChannelNormalizer.ImageNet, batchSize,
+            new DataLoaderOptions { Workers = workers, Prefetch = prefetch });
 
     private static float[] Floats(torch.Tensor t) => t.data<float>().ToArray();
 
