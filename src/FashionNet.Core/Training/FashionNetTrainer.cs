@@ -15,6 +15,10 @@ public interface IModelValidator
 
     /// <summary>Evaluates the model (the trainer has put it in evaluation mode) and returns named metrics.</summary>
     IReadOnlyDictionary<string, double> Validate(FashionNetModel model, CancellationToken cancellationToken);
+
+    /// <summary>Whether <paramref name="candidate"/>'s metrics make a better model than <paramref name="best"/>'s: by default a higher <see cref="SelectionMetric"/>.</summary>
+    bool Improves(IReadOnlyDictionary<string, double> candidate, IReadOnlyDictionary<string, double> best) =>
+        candidate[SelectionMetric] > best[SelectionMetric];
 }
 
 /// <summary>Where a run writes its files, and how it reports progress.</summary>
@@ -191,7 +195,7 @@ public sealed class FashionNetTrainer
                 score = metrics.TryGetValue(_validator.SelectionMetric, out double value) ? value
                     : throw new InvalidOperationException($"The validator returned no '{_validator.SelectionMetric}', the metric that selects the best model.");
             }
-            bool improved = _validator is null || progress.BestMetric is null || score > progress.BestMetric;
+            bool improved = _validator is null || !bestMetrics.ContainsKey(_validator.SelectionMetric) || _validator.Improves(metrics, bestMetrics);
             progress = progress with { Epoch = epoch + 1, BestMetric = improved ? score : progress.BestMetric };
             var metadata = new CheckpointMetadata(_modelFingerprint, _options.ToJson(), progress, DateTimeOffset.UtcNow, metrics);
             if (improved)

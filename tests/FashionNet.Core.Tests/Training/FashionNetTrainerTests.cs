@@ -1,3 +1,4 @@
+using FashionNet.Data.Loading;
 using FashionNet.Model.Backbones;
 using FashionNet.Tests.TestSupport;
 using FashionNet.Training;
@@ -139,5 +140,20 @@ public sealed class FashionNetTrainerTests(SyntheticTrainingFixture fixture) : I
         Assert.True(metrics["category_top1"] <= metrics["category_top3"] && metrics["category_top3"] <= metrics["category_top5"]);
         Assert.All(metrics.Values, value => Assert.InRange(value, 0, double.MaxValue));
         Assert.True(metrics["category_top5"] <= 1 && metrics["landmark_detection@0.05"] <= 1);
+    }
+
+    [Fact]
+    public void InShopSelectionPrefersHigherR1AndBreaksTiesByLowerLandmarkError()
+    {
+        IModelValidator validator = new InShopValidator(fixture.Dataset,
+            FashionDataLoader.ForEvaluation(fixture.Dataset, [0], SmallRecipe.ImageSize, null, batchSize: 1));
+        static Dictionary<string, double> Metrics(double r1, double? error) =>
+            error is { } e ? new() { ["r@1"] = r1, ["landmark_error"] = e } : new() { ["r@1"] = r1 };
+
+        Assert.True(validator.Improves(Metrics(0.95, 0.09), Metrics(0.94, 0.04)));
+        Assert.False(validator.Improves(Metrics(0.94, 0.01), Metrics(0.95, 0.09)));
+        Assert.True(validator.Improves(Metrics(0.95, 0.045), Metrics(0.95, 0.057)));
+        Assert.False(validator.Improves(Metrics(0.95, 0.057), Metrics(0.95, 0.057)));
+        Assert.False(validator.Improves(Metrics(0.95, null), Metrics(0.95, null)));
     }
 }
