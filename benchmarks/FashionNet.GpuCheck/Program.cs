@@ -25,15 +25,19 @@ foreach (var status in KernelAvailability.Probe())
 WritePtx(options.OutputDirectory);
 
 var backends = new List<CudaKernelSet>();
+var skipped = new List<string>();
 foreach (var backend in new[] { KernelBackend.Ilgpu, KernelBackend.NativeCuda })
 {
     if (CudaKernelSet.TryGet(backend, 0, out var kernels, out string reason))
         backends.Add(kernels);
     else
-        Console.WriteLine($"{backend} skipped: {reason}");
+        skipped.Add($"{backend} skipped: {reason}");
 }
+foreach (string line in skipped)
+    Console.WriteLine(line);
 if (backends.Count == 0)
 {
+    WriteJson(Path.Combine(options.OutputDirectory, "results.json"), new Dictionary<string, object?> { ["device"] = null, ["skipped"] = skipped, ["results"] = Array.Empty<object>() });
     // Still proves that this build (trimmed, self-contained) runs ILGPU: it compiled the PTX above, and now the CPU accelerator.
     var sample = new CheckInputs(options.BatchSizes.Min(), seed: 2016);
     var pooled = RunOnCpuAccelerator(sample).Pooled;
@@ -92,7 +96,7 @@ foreach (var row in rows)
         $"{lossGbps:F0} ({100 * lossGbps / device.PeakBandwidthGBps:F0}%) |");
 }
 
-var report = new Dictionary<string, object>
+var report = new Dictionary<string, object?>
 {
     ["device"] = device.DeviceName,
     ["compute_capability"] = $"{device.ComputeCapability.Major}.{device.ComputeCapability.Minor}",
@@ -101,7 +105,7 @@ var report = new Dictionary<string, object>
     ["shapes"] = $"C={CheckInputs.Channels}, H=W={CheckInputs.Size}, L={CheckInputs.Landmarks}, K={CheckInputs.Window}, P={CheckInputs.Bins}, A={CheckInputs.Attributes}",
     ["results"] = rows,
 };
-File.WriteAllText(Path.Combine(options.OutputDirectory, "results.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+WriteJson(Path.Combine(options.OutputDirectory, "results.json"), report);
 return allMatch ? 0 : 1;
 
 static CheckOutputs RunOnCpuAccelerator(CheckInputs inputs)
@@ -147,15 +151,72 @@ static void DumpTensors(string directory, CheckInputs inputs, CheckOutputs outpu
     Write("grad_features", outputs.GradFeatures);
     Write("loss", outputs.Loss);
     Write("grad_logits", outputs.GradLogits);
-    File.WriteAllText(Path.Combine(directory, "shape.json"), JsonSerializer.Serialize(new
+    WriteJson(Path.Combine(directory, "shape.json"), new Dictionary<string, object?>
     {
-        batch = inputs.Batch,
-        channels = CheckInputs.Channels,
-        height = CheckInputs.Size,
-        width = CheckInputs.Size,
-        landmarks = CheckInputs.Landmarks,
-        window = CheckInputs.Window,
-        image_size = CheckInputs.ImageSize,
-        attributes = CheckInputs.Attributes,
-    }));
+        ["batch"] = inputs.Batch,
+        ["channels"] = CheckInputs.Channels,
+        ["height"] = CheckInputs.Size,
+        ["width"] = CheckInputs.Size,
+        ["landmarks"] = CheckInputs.Landmarks,
+        ["window"] = CheckInputs.Window,
+        ["image_size"] = CheckInputs.ImageSize,
+        ["attributes"] = CheckInputs.Attributes,
+    });
+}
+
+// JSON written with Utf8JsonWriter, no reflection: the trimmed publish disables reflection-based JsonSerializer
+// (JsonSerializerIsReflectionEnabledByDefault=false), so JsonSerializer would throw here.
+static void WriteJson(string path, IDictionary<string, object?> value)
+{
+    using var stream = File.Create(path);
+    using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+    Write(writer, value);
+
+    static void Write(Utf8JsonWriter writer, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                writer.WriteNullValue();
+                break;
+            case string text:
+                writer.WriteStringValue(text);
+                break;
+            case bool flag:
+                writer.WriteBooleanValue(flag);
+                break;
+            case int number:
+                writer.WriteNumberValue(number);
+                break;
+            case long number:
+                writer.WriteNumberValue(number);
+                break;
+            case float number when float.IsFinite(number):
+                writer.WriteNumberValue(number);
+                break;
+            case double number when double.IsFinite(number):
+                writer.WriteNumberValue(number);
+                break;
+            case float or double:
+                writer.WriteNullValue(); // JSON has no NaN or infinity
+                break;
+            case IDictionary<string, object?> jsonObject:
+                writer.WriteStartObject();
+                foreach (var (key, item) in jsonObject)
+                {
+                    writer.WritePropertyName(key);
+                    Write(writer, item);
+                }
+                writer.WriteEndObject();
+                break;
+            case System.Collections.IEnumerable items:
+                writer.WriteStartArray();
+                foreach (object? item in items)
+                    Write(writer, item);
+                writer.WriteEndArray();
+                break;
+            default:
+                throw new NotSupportedException($"no JSON form for {value.GetType().Name}");
+        }
+    }
 }

@@ -53,7 +53,7 @@ cat "$results/nvcc.txt"
 
 for tool in memcheck racecheck; do
   step "compute-sanitizer --tool $tool (both backends, --quick: N=2)"
-  compute-sanitizer --tool "$tool" --error-exitcode 99 "$check" --quick --out "$work/sanitizer-$tool" >"$results/sanitizer-$tool.txt" 2>&1
+  timeout "${SANITIZER_TIMEOUT:-240}" compute-sanitizer --tool "$tool" --error-exitcode 99 "$check" --quick --out "$work/sanitizer-$tool" >"$results/sanitizer-$tool.txt" 2>&1
   status[$tool]=$?
   grep -E "ERROR SUMMARY|RACECHECK SUMMARY|matches|MISMATCH|skipped" "$results/sanitizer-$tool.txt"
 done

@@ -16,7 +16,7 @@ internal sealed unsafe class CudaDriver
     private static readonly Lazy<(CudaDriver? Driver, string Reason)> Shared = new(Load);
 
     private readonly delegate* unmanaged<uint, int> cuInit;
-    private readonly delegate* unmanaged<int, int*, int> cuDeviceGet;
+    private readonly delegate* unmanaged<int*, int, int> cuDeviceGet;
     private readonly delegate* unmanaged<int*, int> cuDeviceGetCount;
     private readonly delegate* unmanaged<byte*, int, int, int> cuDeviceGetName;
     private readonly delegate* unmanaged<int*, int, int, int> cuDeviceGetAttribute;
@@ -43,9 +43,10 @@ internal sealed unsafe class CudaDriver
 
     private CudaDriver(nint library)
     {
+        // Each pointer's parameter order is cuda.h's: cuDeviceGet(CUdevice* device, int ordinal) takes the result first.
         // The _v2 names are the ones cuda.h's macros select since CUDA 4 (memory) and 11 (primary context release).
         cuInit = (delegate* unmanaged<uint, int>)Export(library, "cuInit");
-        cuDeviceGet = (delegate* unmanaged<int, int*, int>)Export(library, "cuDeviceGet");
+        cuDeviceGet = (delegate* unmanaged<int*, int, int>)Export(library, "cuDeviceGet");
         cuDeviceGetCount = (delegate* unmanaged<int*, int>)Export(library, "cuDeviceGetCount");
         cuDeviceGetName = (delegate* unmanaged<byte*, int, int, int>)Export(library, "cuDeviceGetName");
         cuDeviceGetAttribute = (delegate* unmanaged<int*, int, int, int>)Export(library, "cuDeviceGetAttribute");
@@ -141,7 +142,7 @@ internal sealed unsafe class CudaDriver
     public int GetDevice(int ordinal)
     {
         int device;
-        Check(cuDeviceGet(ordinal, &device), $"cuDeviceGet({ordinal})");
+        Check(cuDeviceGet(&device, ordinal), $"cuDeviceGet({ordinal})");
         return device;
     }
 
