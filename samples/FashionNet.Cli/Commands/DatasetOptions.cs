@@ -18,11 +18,25 @@ internal static class DatasetOptions
     };
 
     /// <summary>A <c>--format</c> option limited to the given names.</summary>
-    public static Option<string> Format(params string[] allowed)
+    public static Option<string> Format(params string[] allowed) => Format("--format", required: true, allowed);
+
+    /// <summary>A dataset layout option with the given name, limited to the given names.</summary>
+    public static Option<string> Format(string name, bool required, params string[] allowed)
     {
-        var option = new Option<string>("--format") { Description = $"Dataset layout: {string.Join(", ", allowed)}.", Required = true };
+        var option = new Option<string>(name) { Description = $"Dataset layout: {string.Join(", ", allowed)}.", Required = required };
         option.AcceptOnlyFromAmong(allowed);
         return option;
+    }
+
+    /// <summary>Generates the built-in synthetic set (4 views per item, landmarks, categories, attributes) into <paramref name="directory"/> and reads it.</summary>
+    public static FashionDataset Synthesize(string directory, int items, int imageSize, int seed, double trainItemFraction = 0.5)
+    {
+        var synthetic = SyntheticDataset.Generate(new SyntheticDatasetOptions
+        {
+            Items = items, ViewsPerItem = 4, ImageSize = imageSize, Seed = seed, TrainItemFraction = trainItemFraction,
+        });
+        var layout = SyntheticDatasetWriter.Write(synthetic, directory, overwrite: true);
+        return DeepFashionReader.Read(layout.InShop, DeepFashionFormat.InShop);
     }
 
     /// <summary>Reads the dataset strictly; a <c>synthetic</c> folder is read through its In-shop layout.</summary>

@@ -48,7 +48,7 @@ internal static class DemoCommand
         WritePlatform();
         using var cancel = CliCancellation.OnCtrlC();
 
-        var dataset = dataRoot is null ? MakeSyntheticSet(Path.Combine(output, "data"), items, imageSize) : DatasetOptions.Read(dataRoot, "inshop");
+        var dataset = dataRoot is null ? DatasetOptions.Synthesize(Path.Combine(output, "data"), items, imageSize, seed: 1) : DatasetOptions.Read(dataRoot, "inshop");
         var queries = dataset.IndicesOf(EvaluationSplit.Query);
         var gallery = dataset.IndicesOf(EvaluationSplit.Gallery);
         var embedding = new EmbeddingOptions { Loader = new() { Workers = workers } };
@@ -102,13 +102,6 @@ internal static class DemoCommand
 
     private static string KernelAvailabilitySummary() => string.Join(", ",
         Kernels.Gpu.KernelAvailability.Probe().Select(s => $"{s.Backend}/{s.Target} {(s.IsAvailable ? "yes" : "no")}"));
-
-    private static FashionDataset MakeSyntheticSet(string directory, int items, int imageSize)
-    {
-        var synthetic = SyntheticDataset.Generate(new SyntheticDatasetOptions { Items = items, ViewsPerItem = 4, ImageSize = imageSize, Seed = 1 });
-        var layout = SyntheticDatasetWriter.Write(synthetic, directory, overwrite: true);
-        return DeepFashionReader.Read(layout.InShop, DeepFashionFormat.InShop);
-    }
 
     private static RetrievalEvaluationResult EvaluateRetrieval(IImageEmbedder embedder, FashionDataset dataset, IReadOnlyList<int> queries,
         IReadOnlyList<int> gallery, EmbeddingOptions options, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FashionNet.Cli.Reporting;
+using FashionNet.Data.Annotations;
 using FashionNet.Model.Backbones;
 using FashionNet.Training;
 using Spectre.Console;
@@ -26,13 +27,29 @@ internal static class TrainCommand
         var config = new Option<FileInfo?>("--config") { Description = "Training configuration (JSON; see configs/)." };
         var output = new Option<DirectoryInfo>("--out") { Description = "Run folder, e.g. runs/NAME.", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint." };
+        var stage1Data = new Option<string?>("--stage1-data")
+        {
+            Description = "Data stage 1 (landmarks) trains on instead of --data: a dataset folder, or 'synthetic' to generate the built-in "
+                + "landmark-labelled set into the run folder. For photos without landmarks; stage 2 trains on --data.",
+        };
+        var stage1Format = DatasetOptions.Format("--stage1-format", required: false, "synthetic", "landmarks", "category", "inshop");
+        var validationItems = new Option<int>("--validation-items")
+        {
+            Description = "Hold out this many training items as the validation query/gallery that selects the best model; the dataset's "
+                + "own query/gallery (the test split) is then not touched during training.",
+        };
         var workers = new Option<int>("--workers") { Description = "Image decoding workers.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var overrides = new TrainingOverrides();
 
         var command = new Command("train", "Train FashionNet in two stages (landmarks first, then all losses) and keep the best model.")
         {
             data, format, backbone, weights, imageSize, embedding, freezeTrunk, globalOnly, config, output, resume, workers,
+            stage1Data, stage1Format, validationItems,
         };
+        validationItems.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 0) result.AddError("--validation-items must not be negative.");
+        });
         overrides.AddTo(command);
         command.SetAction(parse =>
         {
@@ -47,18 +64,34 @@ internal static class TrainCommand
                 LocalBranch = !parse.GetValue(globalOnly),
             };
             var options = overrides.Apply(parse, parse.GetValue(config) is { } file ? TrainingOptions.Load(file.FullName) : new TrainingOptions());
-            return Run(parse.GetValue(data)!.FullName, parse.GetValue(format)!, recipe, options, parse.GetValue(output)!.FullName,
-                parse.GetValue(resume), parse.GetValue(workers));
+            string runDirectory = parse.GetValue(output)!.FullName;
+            var dataset = DatasetOptions.Read(parse.GetValue(data)!.FullName, parse.GetValue(format)!);
+            if (parse.GetValue(validationItems) is > 0 and var heldOut) dataset = dataset.WithHeldOutItems(heldOut, options.Seed);
+            var stage1 = parse.GetValue(stage1Data) switch
+            {
+                null => null,
+                "synthetic" => DatasetOptions.Synthesize(Path.Combine(runDirectory, "stage1-synthetic"), SyntheticStage1Items, recipe.ImageSize, options.Seed,
+                    trainItemFraction: 0.9),
+                var folder => DatasetOptions.Read(Path.GetFullPath(folder), parse.GetValue(stage1Format)
+                    ?? throw new ArgumentException("--stage1-format is required with a --stage1-data folder.")),
+            };
+            return Run(dataset, stage1, recipe, options, runDirectory, parse.GetValue(resume), parse.GetValue(workers));
         });
         return command;
     }
 
-    private static int Run(string dataRoot, string format, ModelRecipe recipe, TrainingOptions options, string runDirectory, bool resume, int workers)
+    /// <summary>Items of the generated stage-1 set: 1,200 images, 90% of the items in its train split.</summary>
+    private const int SyntheticStage1Items = 300;
+
+    private static int Run(FashionDataset dataset, FashionDataset? stage1, ModelRecipe recipe, TrainingOptions options, string runDirectory, bool resume, int workers)
     {
-        var dataset = DatasetOptions.Read(dataRoot, format);
-        using var training = FashionNetTraining.Create(dataset, recipe, options, new TrainingDataOptions { Workers = workers });
+        using var training = FashionNetTraining.Create(dataset, recipe, options, new TrainingDataOptions { Workers = workers, Stage1Dataset = stage1 });
         AnsiConsole.MarkupLineInterpolated(
             $"Training [bold]{recipe.Backbone}[/] ({recipe.Initialization}) at {recipe.ImageSize} px on {dataset.Samples.Count:N0} images of {dataset.Root}; run folder [blue]{runDirectory}[/]");
+        AnsiConsole.MarkupLineInterpolated(
+            $"  train {dataset.IndicesOf(EvaluationSplit.Train).Count:N0} images, validation {dataset.IndicesOf(EvaluationSplit.Query).Count:N0} queries / {dataset.IndicesOf(EvaluationSplit.Gallery).Count:N0} gallery");
+        if (stage1 is not null)
+            AnsiConsole.MarkupLineInterpolated($"  stage 1 trains on {stage1.IndicesOf(EvaluationSplit.Train).Count:N0} images of {stage1.Root}");
 
         using var cancel = CliCancellation.OnCtrlC();
         var summary = TrainingConsole.Run(training, runDirectory, resume, cancel.Token);

@@ -88,6 +88,12 @@ public sealed class FashionNetTrainer
         _modelFingerprint = modelFingerprint;
     }
 
+    /// <summary>
+    /// Training batches of stage 1 when it trains on other data than stage 2 (see
+    /// <see cref="TrainingDataOptions.Stage1Dataset"/>); null: the constructor's loader serves both stages.
+    /// </summary>
+    public FashionDataLoader? Stage1Loader { get; init; }
+
     /// <summary>The sampler/loader epoch key of an epoch: distinct per stage, so stage 2 does not replay stage 1's order.</summary>
     public static int EpochKey(int stage, int epoch) => stage * 100_000 + epoch;
 
@@ -149,7 +155,8 @@ public sealed class FashionNetTrainer
             CheckpointFile.Load(run.BestCheckpoint(1), _model, optimizer: null, _modelFingerprint);
         }
 
-        int batchesPerEpoch = _loader.BatchCount(EpochKey(stage, 0));
+        var loader = stage == 1 && Stage1Loader is not null ? Stage1Loader : _loader;
+        int batchesPerEpoch = loader.BatchCount(EpochKey(stage, 0));
         var schedule = new LearningRateSchedule(_options.Schedule, _options.Optimizer.LearningRate * stageOptions.LearningRateFactor,
             (long)batchesPerEpoch * stageOptions.Epochs);
         IReadOnlyDictionary<string, double> bestMetrics = resumeFrom is not null && File.Exists(run.BestCheckpoint(stage))
@@ -160,11 +167,11 @@ public sealed class FashionNetTrainer
         for (int epoch = progress.Epoch; epoch < stageOptions.Epochs; epoch++)
         {
             int key = EpochKey(stage, epoch);
-            run.OnEpochStart?.Invoke(stage, epoch + 1, _loader.BatchCount(key));
+            run.OnEpochStart?.Invoke(stage, epoch + 1, loader.BatchCount(key));
             var sums = new Dictionary<string, double>();
             int batches = 0;
             _model.train();
-            foreach (var batch in _loader.ReadEpoch(key, cancellationToken))
+            foreach (var batch in loader.ReadEpoch(key, cancellationToken))
             {
                 using (batch)
                 {

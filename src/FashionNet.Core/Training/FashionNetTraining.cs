@@ -20,6 +20,15 @@ public sealed record TrainingDataOptions
     /// <summary>Batch size when embedding the validation images.</summary>
     public int EvaluationBatchSize { get; init; } = 32;
 
+    /// <summary>
+    /// Data that stage 1 trains on instead of the main dataset's train split, or null. Stage 1 learns the landmarks:
+    /// when the main dataset has none (In-shop photos without landmark files), it can learn them from
+    /// landmark-labelled data (the synthetic set, or the Landmark Detection benchmark) while stage 2 trains on the main
+    /// data with the landmark terms off. The heads are sized for both datasets (class indices are shared); validation
+    /// always runs on the main dataset.
+    /// </summary>
+    public FashionDataset? Stage1Dataset { get; init; }
+
     /// <summary>Validate between epochs: on query vs gallery for data with items, else on the val split (when the data has one).</summary>
     public bool Validate { get; init; } = true;
 }
@@ -78,17 +87,21 @@ public sealed class FashionNetTraining : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         data ??= new TrainingDataOptions();
         options.Validate();
-        recipe = recipe.For(dataset);
+        var stage1Dataset = data.Stage1Dataset ?? dataset;
+        recipe = recipe.For(dataset, stage1Dataset);
 
-        var train = dataset.IndicesOf(EvaluationSplit.Train);
-        if (train.Count == 0) throw new ArgumentException("The dataset has no training split.", nameof(dataset));
-        bool hasItems = dataset.Samples.Any(s => s.ItemIndex is not null);
-        IBatchSampler sampler = hasItems ? ItemSampler(dataset, train, options) : new ShuffledBatchSampler(train, options.ItemsPerBatch * options.ImagesPerItem, options.Seed);
+        var trainSampler = TrainSampler(dataset, options);
+        var stage1Sampler = data.Stage1Dataset is null ? null : TrainSampler(stage1Dataset, options);
 
         var (model, normalizer) = recipe.Build();
         var loaderOptions = new DataLoaderOptions { Workers = data.Workers, Prefetch = data.Prefetch, Seed = options.Seed };
-        var trainLoader = new FashionDataLoader(dataset, sampler, ImageTransform.Training(recipe.ImageSize), normalizer, loaderOptions);
-        var criterion = new FashionNetCriterion(options.TripletMargin, AttributeWeightsOf(dataset, train));
+        var trainTransform = ImageTransform.Training(recipe.ImageSize);
+        var trainLoader = new FashionDataLoader(dataset, trainSampler, trainTransform, normalizer, loaderOptions);
+        var stage1Loader = stage1Sampler is null ? null : new FashionDataLoader(stage1Dataset, stage1Sampler, trainTransform, normalizer, loaderOptions);
+        bool hasItems = dataset.Samples.Any(s => s.ItemIndex is not null);
+        var attributeWeights = AttributeWeightsOf(dataset, dataset.IndicesOf(EvaluationSplit.Train))
+            ?? AttributeWeightsOf(stage1Dataset, stage1Dataset.IndicesOf(EvaluationSplit.Train));
+        var criterion = new FashionNetCriterion(options.TripletMargin, attributeWeights);
 
         // In-shop style data validates retrieval on query vs gallery; data without items validates on its val split.
         var heldOut = hasItems
@@ -103,8 +116,18 @@ public sealed class FashionNetTraining : IDisposable
                 ? new InShopValidator(dataset, validationLoader)
                 : new HeldOutSplitValidator(dataset, validationLoader, heldOut.Any(i => dataset.Samples[i].CategoryIndex is not null));
         }
-        var trainer = new FashionNetTrainer(model, options, trainLoader, criterion, validator, recipe.Fingerprint);
+        var trainer = new FashionNetTrainer(model, options, trainLoader, criterion, validator, recipe.Fingerprint) { Stage1Loader = stage1Loader };
         return new FashionNetTraining(recipe, model, normalizer, criterion, trainer, validationLoader, validator);
+    }
+
+    /// <summary>Batches of a dataset's train split: P x K when it has item identities, shuffled batches of P * K otherwise.</summary>
+    private static IBatchSampler TrainSampler(FashionDataset dataset, TrainingOptions options)
+    {
+        var train = dataset.IndicesOf(EvaluationSplit.Train);
+        if (train.Count == 0) throw new ArgumentException($"The dataset at '{dataset.Root}' has no training split.", nameof(dataset));
+        return dataset.Samples.Any(s => s.ItemIndex is not null)
+            ? ItemSampler(dataset, train, options)
+            : new ShuffledBatchSampler(train, options.ItemsPerBatch * options.ImagesPerItem, options.Seed);
     }
 
     private static PKBatchSampler ItemSampler(FashionDataset dataset, IReadOnlyList<int> train, TrainingOptions options)
@@ -113,7 +136,7 @@ public sealed class FashionNetTraining : IDisposable
         if (sampler.EligibleItems < options.ItemsPerBatch)
         {
             throw new ArgumentException(
-                $"The training split has {sampler.EligibleItems} items with at least 2 images; P x K batches need {options.ItemsPerBatch}.",
+                $"The training split of '{dataset.Root}' has {sampler.EligibleItems} items with at least 2 images; P x K batches need {options.ItemsPerBatch}.",
                 nameof(dataset));
         }
         return sampler;

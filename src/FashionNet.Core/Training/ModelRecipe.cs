@@ -68,13 +68,20 @@ public sealed record ModelRecipe
     [JsonIgnore]
     public string? PretrainedDirectory { get; init; }
 
-    /// <summary>A recipe whose category and attribute heads fit <paramref name="dataset"/> (at least one class each).</summary>
-    public ModelRecipe For(FashionDataset dataset)
+    /// <summary>A recipe whose category and attribute heads fit every one of <paramref name="datasets"/> (at least one class each).</summary>
+    public ModelRecipe For(params IReadOnlyList<FashionDataset> datasets)
     {
-        ArgumentNullException.ThrowIfNull(dataset);
-        int categories = Math.Max(dataset.Categories.Count, dataset.Samples.Select(s => s.CategoryLabel ?? 0).DefaultIfEmpty(0).Max());
-        int attributes = dataset.Attributes.Count > 0 ? dataset.Attributes.Count : dataset.Samples.FirstOrDefault(s => s.Attributes is not null)?.Attributes?.Count ?? 0;
-        return this with { CategoryCount = Math.Max(1, categories), AttributeCount = Math.Max(1, attributes) };
+        ArgumentNullException.ThrowIfNull(datasets);
+        if (datasets.Count == 0) throw new ArgumentException("At least one dataset is needed.", nameof(datasets));
+        int categories = 1, attributes = 1;
+        foreach (var dataset in datasets)
+        {
+            ArgumentNullException.ThrowIfNull(dataset, nameof(datasets));
+            categories = Math.Max(categories, Math.Max(dataset.Categories.Count, dataset.Samples.Select(s => s.CategoryLabel ?? 0).DefaultIfEmpty(0).Max()));
+            attributes = Math.Max(attributes, dataset.Attributes.Count > 0 ? dataset.Attributes.Count
+                : dataset.Samples.FirstOrDefault(s => s.Attributes is not null)?.Attributes?.Count ?? 0);
+        }
+        return this with { CategoryCount = categories, AttributeCount = attributes };
     }
 
     /// <summary>The fingerprint stored in checkpoints and retrieval indexes: this recipe as canonical JSON.</summary>

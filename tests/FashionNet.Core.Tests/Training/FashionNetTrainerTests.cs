@@ -1,3 +1,4 @@
+using FashionNet.Data.Annotations;
 using FashionNet.Data.Loading;
 using FashionNet.Model.Backbones;
 using FashionNet.Tests.TestSupport;
@@ -124,6 +125,30 @@ public sealed class FashionNetTrainerTests(SyntheticTrainingFixture fixture) : I
         Assert.True(late <= early, $"live tensors grew: steps 6-15 peak at {early}, the last 10 steps never drop below {late}");
         long growth = workingSet.TakeLast(10).Min() - workingSet.Skip(5).Take(10).Max();
         Assert.True(growth < 64L << 20, $"working set grew by {growth >> 20} MB between steps 6-15 and the last 10 steps");
+    }
+
+    [Fact]
+    public void Stage1TrainsOnItsOwnDatasetAndStage2OnTheMainOne()
+    {
+        // Stage 1 on data without items (shuffled batches, no triplets), stage 2 on the In-shop layout (P x K batches).
+        var stage1Data = fixture.CategoryDataset;
+        using var training = FashionNetTraining.Create(fixture.Dataset, SmallRecipe, Options(1, 1), Data with { Stage1Dataset = stage1Data });
+        var run = new TrainingRunOptions { Directory = fixture.NewRunDirectory() };
+
+        training.Run(run);
+
+        var log = TrainingLog.Read(run.MetricsLog);
+        var stage1Steps = log.Where(e => e.Kind == TrainingLogKind.Step && e.Stage == 1).ToList();
+        var stage2Steps = log.Where(e => e.Kind == TrainingLogKind.Step && e.Stage == 2).ToList();
+        Assert.Equal(stage1Data.IndicesOf(EvaluationSplit.Train).Count / 8, stage1Steps.Count);
+        Assert.All(stage1Steps, e => Assert.DoesNotContain("loss/triplet", e.Values.Keys));
+        Assert.All(stage1Steps, e => Assert.Contains("loss/landmarks", e.Values.Keys));
+        Assert.All(stage2Steps, e => Assert.Contains("loss/triplet", e.Values.Keys));
+        var trainItems = fixture.Dataset.IndicesOf(EvaluationSplit.Train).Select(i => fixture.Dataset.Samples[i].ItemIndex).Distinct().Count();
+        Assert.Equal(trainItems / 4, stage2Steps.Count);
+        // Validation stays on the main dataset's query / gallery in both stages.
+        Assert.All(log.Where(e => e.Kind == TrainingLogKind.Epoch), e => Assert.Contains("r@1", e.Values.Keys));
+        Assert.True(training.Recipe.CategoryCount >= stage1Data.Categories.Count, "the category head does not fit the stage-1 data");
     }
 
     [Fact]

@@ -88,6 +88,42 @@ public sealed class FashionDataset
         return false;
     }
 
+    /// <summary>
+    /// A copy for model selection without the test split: <paramref name="itemCount"/> training items, drawn with
+    /// <paramref name="seed"/>, leave the train split and become the query / gallery split (each item's images, sorted
+    /// by path, alternate query, gallery, query, ...), and the dataset's own query and gallery images leave every split.
+    /// Training on the copy never sees the test items, and validating on it never measures on them.
+    /// </summary>
+    /// <param name="itemCount">Training items to hold out; each needs at least two images (one query, one gallery).</param>
+    /// <param name="seed">Seed of the draw.</param>
+    /// <exception cref="ArgumentOutOfRangeException">Fewer than <paramref name="itemCount"/> + 2 training items have two images or more (two must stay for triplets).</exception>
+    public FashionDataset WithHeldOutItems(int itemCount, int seed)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(itemCount, 1);
+        var trainImagesByItem = Enumerable.Range(0, Samples.Count)
+            .Where(i => Samples[i].Split == EvaluationSplit.Train && Samples[i].ItemIndex is not null)
+            .GroupBy(i => Samples[i].ItemIndex!.Value)
+            .Where(g => g.Count() >= 2)
+            .OrderBy(g => g.Key)
+            .ToList();
+        if (trainImagesByItem.Count < itemCount + 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(itemCount), itemCount,
+                $"The train split has {trainImagesByItem.Count} items with at least two images; holding out {itemCount} would leave fewer than two to train on.");
+        }
+
+        var random = new Random(seed);
+        var heldOut = trainImagesByItem.OrderBy(_ => random.Next()).Take(itemCount);
+        var split = Samples.Select(s => s.Split is EvaluationSplit.Query or EvaluationSplit.Gallery ? null : s.Split).ToArray();
+        foreach (var item in heldOut)
+        {
+            var images = item.OrderBy(i => Samples[i].ImagePath, StringComparer.Ordinal).ToList();
+            for (int k = 0; k < images.Count; k++) split[images[k]] = k % 2 == 0 ? EvaluationSplit.Query : EvaluationSplit.Gallery;
+        }
+        var samples = Samples.Select((s, i) => s.Split == split[i] ? s : s with { Split = split[i] }).ToList();
+        return new FashionDataset(Format, Root, samples, Items, Categories, Attributes, Pairs, Report);
+    }
+
     /// <summary>Indices into <see cref="Samples"/> of the images of one split, in order.</summary>
     public IReadOnlyList<int> IndicesOf(EvaluationSplit split)
     {
