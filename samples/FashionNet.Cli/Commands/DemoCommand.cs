@@ -79,7 +79,7 @@ internal static class DemoCommand
         int indexed = VisualSearch.BuildIndex(indexPath, trained, dataset, gallery, append: false, embedding, cancellationToken: cancel.Token);
         using var search = VisualSearch.Open(indexPath, trained);
         string sheetPath = Path.Combine(output, "queries.png");
-        WriteQueries(search, dataset, queries, sheetPath);
+        QuerySheet.Write(dataset, queries, rows: 4, q => search.Query(dataset.ImageFullPath(dataset.Samples[q]), QuerySheet.MatchesPerQuery), sheetPath);
 
         var table = new Table().Title($"demo finished in {clock.Elapsed:mm\\:ss}").AddColumn("what").AddColumn("where");
         if (dataRoot is null) table.AddRow("synthetic data (In-shop, Category, Landmark formats)", Markup.Escape(Path.Combine(output, "data")));
@@ -132,20 +132,4 @@ internal static class DemoCommand
     }
 
     private static string Format(double value) => value.ToString("0.000", CultureInfo.InvariantCulture);
-
-    private static void WriteQueries(VisualSearch search, FashionDataset dataset, IReadOnlyList<int> queries, string sheetPath)
-    {
-        // A few queries spread over the test items: each row is the query and its top 6, matches of its item framed green.
-        var rows = new List<IReadOnlyList<ContactSheetTile>>();
-        foreach (int query in Enumerable.Range(0, 4).Select(i => queries[i * queries.Count / 4]))
-        {
-            var sample = dataset.Samples[query];
-            var matches = search.Query(dataset.ImageFullPath(sample), 6);
-            rows.Add([new ContactSheetTile(dataset.ImageFullPath(sample), $"query\n{sample.ItemId}", false),
-                .. matches.Select(m => new ContactSheetTile(m.ImagePath, $"#{m.Rank} {Format(m.Score)}\n{m.ItemId}", m.ItemId == sample.ItemId))]);
-            int hit = matches.ToList().FindIndex(m => m.ItemId == sample.ItemId);
-            AnsiConsole.MarkupLineInterpolated($"  query {sample.ImagePath} (item {sample.ItemId}): {(hit < 0 ? "its item is not in the top 6" : $"first match of its item at rank {hit + 1}")}");
-        }
-        ContactSheet.Write(rows, sheetPath);
-    }
 }

@@ -1,9 +1,13 @@
 using System.CommandLine;
+using System.Diagnostics;
 using FashionNet.Cli.Reporting;
 using FashionNet.Data.Annotations;
 using FashionNet.Data.Loading;
 using FashionNet.Evaluation;
 using FashionNet.Inference;
+using FashionNet.Retrieval;
+using TorchSharp;
+using static TorchSharp.torch;
 using Spectre.Console;
 
 namespace FashionNet.Cli.Commands;
@@ -22,15 +26,25 @@ internal static class EvaluateCommand
         var data = new Option<DirectoryInfo>("--data") { Description = "Dataset folder (holding Eval/, Anno/ and the images).", Required = true };
         var format = DatasetOptions.Format("inshop", "c2s", "category", "landmarks", "synthetic");
         var output = new Option<FileInfo>("--out") { Description = "Where to write the results as JSON.", DefaultValueFactory = _ => new FileInfo("results.json") };
+        var sheet = new Option<FileInfo?>("--contact-sheet") { Description = "Retrieval: also write a PNG of a few queries (spread over the query list) with their top matches." };
+        var sheetRows = new Option<int>("--sheet-queries") { Description = "Queries on the contact sheet.", DefaultValueFactory = _ => 6 };
+        sheetRows.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1) result.AddError("--sheet-queries must be at least 1.");
+        });
         command.Options.Add(data);
         command.Options.Add(format);
         command.Options.Add(output);
-        command.SetAction(parse => Run(embedder, parse, parse.GetValue(data)!.FullName, parse.GetValue(format)!, parse.GetValue(output)!.FullName));
+        command.Options.Add(sheet);
+        command.Options.Add(sheetRows);
+        command.SetAction(parse => Run(embedder, parse, parse.GetValue(data)!.FullName, parse.GetValue(format)!, parse.GetValue(output)!.FullName,
+            parse.GetValue(sheet)?.FullName, parse.GetValue(sheetRows)));
         return command;
     }
 
-    private static int Run(EmbedderChoice choice, ParseResult parse, string root, string protocol, string outputPath)
+    private static int Run(EmbedderChoice choice, ParseResult parse, string root, string protocol, string outputPath, string? sheetPath, int sheetRows)
     {
+        var clock = Stopwatch.StartNew();
         var format = DatasetOptions.Formats[protocol];
         // A synthetic folder is evaluated through its In-shop layout, with the In-shop protocol.
         if (protocol == "synthetic") protocol = "inshop";
@@ -47,14 +61,16 @@ internal static class EvaluateCommand
         BenchmarkReport report;
         if (retrieval)
         {
-            var indices = RetrievalImages(dataset, format);
-            using var embeddings = ProgressDisplay.WithProgress("embedding", indices.Count,
+            var (queries, gallery) = RetrievalImages(dataset, format);
+            int[] indices = [.. queries, .. gallery];
+            using var embeddings = ProgressDisplay.WithProgress("embedding", indices.Length,
                 progress => ImageEmbedding.EmbedSamples(embedder, dataset, indices, options, progress, cancel.Token));
             var result = format == DeepFashionFormat.InShop
                 ? BenchmarkEvaluation.InShopRetrieval(dataset, indices, embeddings)
                 : BenchmarkEvaluation.ConsumerToShopRetrieval(dataset, indices, embeddings);
             AnsiConsole.Write(EvaluationTables.Retrieval(result, format == DeepFashionFormat.InShop ? "In-shop retrieval" : "Consumer-to-shop retrieval"));
-            report = new BenchmarkReport(embedder.Fingerprint, dataset.Root, protocol, indices.Count, Retrieval: result);
+            report = new BenchmarkReport(embedder.Fingerprint, dataset.Root, protocol, indices.Length, Retrieval: result);
+            if (sheetPath is not null) WriteContactSheet(dataset, queries, gallery, embeddings, sheetRows, sheetPath);
         }
         else
         {
@@ -62,7 +78,7 @@ internal static class EvaluateCommand
             var indices = PredictionImages(dataset);
             var loader = FashionDataLoader.ForEvaluation(dataset, indices, embedder.ImageSize, embedder.Normalizer, options.BatchSize, options.Loader);
             using var predictions = AnsiConsole.Status().Start($"predicting {indices.Count:N0} images", _ => DatasetPredictions.Predict(model, loader, cancel.Token));
-            var category = dataset.Samples.Any(s => s.CategoryLabel is not null) ? BenchmarkEvaluation.Categories(dataset, predictions) : null;
+            var category = CoversCategories(dataset, indices, model.Options.CategoryCount) ? BenchmarkEvaluation.Categories(dataset, predictions) : null;
             var attributes = dataset.Samples.Any(s => s.Attributes is { PositiveCount: > 0 }) ? BenchmarkEvaluation.Attributes(dataset, predictions) : null;
             var landmarks = dataset.Samples.Any(s => s.Landmarks is not null) ? BenchmarkEvaluation.Landmarks(dataset, predictions) : null;
             if (category is null && attributes is null && landmarks is null)
@@ -74,17 +90,47 @@ internal static class EvaluateCommand
         }
 
         EvaluationJson.Write(outputPath, report);
-        AnsiConsole.MarkupLineInterpolated($"results written to [bold]{outputPath}[/]");
+        AnsiConsole.MarkupLineInterpolated($"results written to [bold]{outputPath}[/]; evaluated in {clock.Elapsed:mm\\:ss}");
         return 0;
     }
 
     /// <summary>In-shop: the query and gallery images; Consumer-to-shop: the consumer and shop images of the test pairs.</summary>
-    private static IReadOnlyList<int> RetrievalImages(FashionDataset dataset, DeepFashionFormat format)
+    private static (IReadOnlyList<int> Queries, IReadOnlyList<int> Gallery) RetrievalImages(FashionDataset dataset, DeepFashionFormat format)
     {
-        if (format == DeepFashionFormat.InShop)
-            return [.. dataset.IndicesOf(EvaluationSplit.Query), .. dataset.IndicesOf(EvaluationSplit.Gallery)];
+        if (format == DeepFashionFormat.InShop) return (dataset.IndicesOf(EvaluationSplit.Query), dataset.IndicesOf(EvaluationSplit.Gallery));
         var (consumers, shops) = BenchmarkEvaluation.ConsumerToShopImages(dataset);
-        return [.. consumers, .. shops];
+        return ([.. consumers], [.. shops]);
+    }
+
+    /// <summary>The sheet from the embeddings already computed: rows <c>[queries..., gallery...]</c>, searched by cosine similarity.</summary>
+    private static void WriteContactSheet(FashionDataset dataset, IReadOnlyList<int> queries, IReadOnlyList<int> gallery, Tensor embeddings, int rows,
+        string pngPath)
+    {
+        using var scope = torch.NewDisposeScope();
+        var galleryEmbeddings = embeddings.narrow(0, queries.Count, gallery.Count);
+        var rowOfQuery = queries.Select((sample, row) => (sample, row)).ToDictionary(p => p.sample, p => p.row);
+        QuerySheet.Write(dataset, queries, rows, query =>
+        {
+            var neighbors = SimilaritySearch.Search(embeddings.narrow(0, rowOfQuery[query], 1), galleryEmbeddings, QuerySheet.MatchesPerQuery);
+            var scores = neighbors.GetScores(0).ToArray();
+            return [.. neighbors.GetIndices(0).ToArray().Select((g, rank) =>
+                new RetrievalMatch(rank + 1, scores[rank], dataset.Samples[gallery[g]].ItemId ?? "", dataset.ImageFullPath(dataset.Samples[gallery[g]]), g))];
+        }, pngPath);
+        AnsiConsole.MarkupLineInterpolated($"contact sheet written to [bold]{pngPath}[/]");
+    }
+
+    /// <summary>
+    /// Whether the images have category labels that the model's head scores. A model trained on other categories (or
+    /// none, like one trained on In-shop photos) still has landmarks and attributes worth measuring, so this says why
+    /// categories are skipped instead of failing.
+    /// </summary>
+    private static bool CoversCategories(FashionDataset dataset, IReadOnlyList<int> indices, int modelCategories)
+    {
+        int highest = indices.Select(i => dataset.Samples[i].CategoryLabel ?? 0).DefaultIfEmpty(0).Max();
+        if (highest == 0) return false;
+        if (highest <= modelCategories) return true;
+        AnsiConsole.MarkupLineInterpolated($"[yellow]categories not evaluated: the images have labels up to {highest}, the model scores {modelCategories}[/]");
+        return false;
     }
 
     /// <summary>The test split when the dataset has one, otherwise every image (e.g. a landmark set without a partition).</summary>
