@@ -4,7 +4,9 @@ using FashionNet.Cli.Reporting;
 using FashionNet.Data.Annotations;
 using FashionNet.Data.Loading;
 using FashionNet.Evaluation;
+using FashionNet.Data;
 using FashionNet.Inference;
+using FashionNet.Model;
 using FashionNet.Retrieval;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -27,6 +29,12 @@ internal static class EvaluateCommand
         var format = DatasetOptions.Format("inshop", "c2s", "category", "landmarks", "synthetic");
         var output = new Option<FileInfo>("--out") { Description = "Where to write the results as JSON.", DefaultValueFactory = _ => new FileInfo("results.json") };
         var sheet = new Option<FileInfo?>("--contact-sheet") { Description = "Retrieval: also write a PNG of a few queries (spread over the query list) with their top matches." };
+        var localLandmarks = new Option<LandmarkSource>("--local-landmarks")
+        {
+            Description = "Checkpoints: where the local branch pools, predicted (as trained) or none (a test-time ablation: the embedding without the local branch's evidence).",
+            DefaultValueFactory = _ => LandmarkSource.Predicted,
+        };
+        localLandmarks.AcceptOnlyFromAmong("predicted", "none");
         var sheetRows = new Option<int>("--sheet-queries") { Description = "Queries on the contact sheet.", DefaultValueFactory = _ => 6 };
         sheetRows.Validators.Add(result =>
         {
@@ -37,12 +45,14 @@ internal static class EvaluateCommand
         command.Options.Add(output);
         command.Options.Add(sheet);
         command.Options.Add(sheetRows);
+        command.Options.Add(localLandmarks);
         command.SetAction(parse => Run(embedder, parse, parse.GetValue(data)!.FullName, parse.GetValue(format)!, parse.GetValue(output)!.FullName,
-            parse.GetValue(sheet)?.FullName, parse.GetValue(sheetRows)));
+            parse.GetValue(sheet)?.FullName, parse.GetValue(sheetRows), parse.GetValue(localLandmarks)));
         return command;
     }
 
-    private static int Run(EmbedderChoice choice, ParseResult parse, string root, string protocol, string outputPath, string? sheetPath, int sheetRows)
+    private static int Run(EmbedderChoice choice, ParseResult parse, string root, string protocol, string outputPath, string? sheetPath, int sheetRows,
+        LandmarkSource localLandmarks)
     {
         var clock = Stopwatch.StartNew();
         var format = DatasetOptions.Formats[protocol];
@@ -56,6 +66,12 @@ internal static class EvaluateCommand
         using var cancel = CliCancellation.OnCtrlC();
         using var embedder = choice.Load(parse);
         var options = choice.Options(parse);
+        if (localLandmarks != LandmarkSource.Predicted)
+        {
+            var model = embedder is FashionNetEmbedder trained ? trained.Model : throw new ArgumentException("--local-landmarks needs --checkpoint: a baseline has no local branch.");
+            model.EvaluationLandmarks = localLandmarks;
+            AnsiConsole.MarkupLineInterpolated($"[yellow]the local branch pools at: {localLandmarks}[/]");
+        }
         AnsiConsole.MarkupLineInterpolated($"[bold]{protocol}[/] on {dataset.Root} with [bold]{embedder.Fingerprint}[/]");
 
         BenchmarkReport report;
@@ -63,8 +79,7 @@ internal static class EvaluateCommand
         {
             var (queries, gallery) = RetrievalImages(dataset, format);
             int[] indices = [.. queries, .. gallery];
-            using var embeddings = ProgressDisplay.WithProgress("embedding", indices.Length,
-                progress => ImageEmbedding.EmbedSamples(embedder, dataset, indices, options, progress, cancel.Token));
+            using var embeddings = Embed(embedder, dataset, indices, options, cancel.Token);
             var result = format == DeepFashionFormat.InShop
                 ? BenchmarkEvaluation.InShopRetrieval(dataset, indices, embeddings)
                 : BenchmarkEvaluation.ConsumerToShopRetrieval(dataset, indices, embeddings);
@@ -92,6 +107,41 @@ internal static class EvaluateCommand
         EvaluationJson.Write(outputPath, report);
         AnsiConsole.MarkupLineInterpolated($"results written to [bold]{outputPath}[/]; evaluated in {clock.Elapsed:mm\\:ss}");
         return 0;
+    }
+
+    /// <summary>
+    /// The embeddings of the images; for a FashionNet checkpoint through its full predictions (the same evaluation
+    /// transform), which also say how much the local branch had to pool on these images.
+    /// </summary>
+    private static Tensor Embed(IImageEmbedder embedder, FashionDataset dataset, IReadOnlyList<int> indices, EmbeddingOptions options, CancellationToken cancellationToken)
+    {
+        if (embedder is not FashionNetEmbedder trained)
+        {
+            return ProgressDisplay.WithProgress("embedding", indices.Count,
+                progress => ImageEmbedding.EmbedSamples(embedder, dataset, indices, options, progress, cancellationToken));
+        }
+        var loader = FashionDataLoader.ForEvaluation(dataset, indices, trained.ImageSize, trained.Normalizer, options.BatchSize, options.Loader);
+        using var predictions = AnsiConsole.Status().Start($"predicting {indices.Count:N0} images", _ => DatasetPredictions.Predict(trained.Model, loader, cancellationToken));
+        WritePooledLandmarks(trained.Model, predictions);
+        return predictions.Embeddings.clone();
+    }
+
+    /// <summary>How many landmark slots per image pass the visibility gate: the local branch pools only at those.</summary>
+    private static void WritePooledLandmarks(FashionNetModel model, DatasetPredictions predictions)
+    {
+        if (!model.Options.UseLocalBranch) return;
+        if (model.EvaluationLandmarks == LandmarkSource.None)
+        {
+            AnsiConsole.MarkupLine("local branch: nothing pooled (--local-landmarks none)");
+            return;
+        }
+        int slots = model.Options.LandmarkCount, rows = predictions.SampleIndices.Count;
+        var pooled = new int[slots];
+        for (int i = 0; i < predictions.VisibilityProbabilities.Length; i++)
+            if (predictions.VisibilityProbabilities[i] > model.Options.VisibilityThreshold) pooled[i % slots]++;
+        double perImage = pooled.Sum() / (double)Math.Max(1, rows);
+        AnsiConsole.MarkupLineInterpolated(
+            $"local branch: {perImage:0.00} of {slots} landmarks pooled per image; share of images per slot: {string.Join(", ", pooled.Select((c, s) => $"{(LandmarkSlot)s} {c / (double)Math.Max(1, rows):0.00}"))}");
     }
 
     /// <summary>In-shop: the query and gallery images; Consumer-to-shop: the consumer and shop images of the test pairs.</summary>

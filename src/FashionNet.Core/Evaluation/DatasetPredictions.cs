@@ -11,11 +11,13 @@ namespace FashionNet.Evaluation;
 /// </summary>
 public sealed class DatasetPredictions : IDisposable
 {
-    internal DatasetPredictions(int[] sampleIndices, Tensor embeddings, float[] landmarks, ImageSize[] sourceSizes, Tensor categoryLogits, Tensor attributeLogits)
+    internal DatasetPredictions(int[] sampleIndices, Tensor embeddings, float[] landmarks, float[] visibility, ImageSize[] sourceSizes, Tensor categoryLogits,
+        Tensor attributeLogits)
     {
         SampleIndices = sampleIndices;
         Embeddings = embeddings;
         SourceLandmarks = landmarks;
+        VisibilityProbabilities = visibility;
         SourceSizes = sourceSizes;
         CategoryLogits = categoryLogits;
         AttributeLogits = attributeLogits;
@@ -29,6 +31,9 @@ public sealed class DatasetPredictions : IDisposable
 
     /// <summary>Predicted landmarks in source-image pixels, <c>x0, y0, .., x7, y7</c> per row.</summary>
     public float[] SourceLandmarks { get; }
+
+    /// <summary>Predicted probability that each landmark slot is visible, <c>p0, .., p7</c> per row; the local branch pools at the slots above the model's threshold.</summary>
+    public float[] VisibilityProbabilities { get; }
 
     /// <summary>Size of each row's source image.</summary>
     public IReadOnlyList<ImageSize> SourceSizes { get; }
@@ -54,6 +59,7 @@ public sealed class DatasetPredictions : IDisposable
         model.eval();
         var indices = new List<int>();
         var landmarks = new List<float>();
+        var visibility = new List<float>();
         var sizes = new List<ImageSize>();
         var embeddings = new List<Tensor>();
         var categories = new List<Tensor>();
@@ -67,11 +73,12 @@ public sealed class DatasetPredictions : IDisposable
                 categories.Add(output.CategoryLogits.cpu().MoveToOuterDisposeScope());
                 attributes.Add(output.AttributeLogits.cpu().MoveToOuterDisposeScope());
                 AddSourceLandmarks(output.Landmarks.cpu().data<float>().ToArray(), batch, landmarks);
+                visibility.AddRange(output.VisibilityLogits.sigmoid().cpu().data<float>().ToArray());
                 indices.AddRange(batch.SampleIndices);
                 sizes.AddRange(batch.SourceSizes);
             }, cancellationToken);
             var options = model.Options;
-            return new DatasetPredictions([.. indices], BatchInference.Concatenate(embeddings, options.EmbeddingSize), [.. landmarks], [.. sizes],
+            return new DatasetPredictions([.. indices], BatchInference.Concatenate(embeddings, options.EmbeddingSize), [.. landmarks], [.. visibility], [.. sizes],
                 BatchInference.Concatenate(categories, options.CategoryCount), BatchInference.Concatenate(attributes, options.AttributeCount));
         }
         finally

@@ -31,6 +31,7 @@ public sealed class FashionNetModel : nn.Module<Tensor, Tensor?, Tensor?, Fashio
     private readonly Linear landmarkHead;
     private readonly Linear visibilityHead;
     private readonly LandmarkPooling? landmarkPooling;
+    private LandmarkSource evaluationLandmarks;
     private readonly Linear? localFc;
     private readonly Linear fusionFc;
     private readonly Linear categoryHead;
@@ -46,6 +47,7 @@ public sealed class FashionNetModel : nn.Module<Tensor, Tensor?, Tensor?, Fashio
         ArgumentNullException.ThrowIfNull(backbone);
         options.Validate(nameof(options));
         this.options = options;
+        evaluationLandmarks = options.EvaluationLandmarks;
         this.backbone = backbone;
         if (options.FreezeTrunk) backbone.FreezeTrunk();
         poseStage = backbone.CloneFinalStage();
@@ -77,6 +79,17 @@ public sealed class FashionNetModel : nn.Module<Tensor, Tensor?, Tensor?, Fashio
 
     /// <summary>The model's settings.</summary>
     public FashionNetOptions Options => options;
+
+    /// <summary>
+    /// Which landmarks the local branch pools at in evaluation mode; starts as the options' <see cref="FashionNetOptions.EvaluationLandmarks"/>
+    /// and may be switched like the train / eval mode (e.g. to <see cref="LandmarkSource.None"/> to measure what the
+    /// local branch contributes).
+    /// </summary>
+    public LandmarkSource EvaluationLandmarks
+    {
+        get => evaluationLandmarks;
+        set => evaluationLandmarks = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Undefined landmark source.");
+    }
 
     /// <summary>The backbone: its trunk is shared, its own final stage is the global branch's conv5.</summary>
     public Backbone Backbone => backbone;
@@ -127,11 +140,6 @@ public sealed class FashionNetModel : nn.Module<Tensor, Tensor?, Tensor?, Fashio
         return output.Embedding.MoveToOuterDisposeScope();
     }
 
-    /// <summary>
-    /// Landmarks (normalized) and visibility for the local branch. Predictions are detached: pooling does not
-    /// differentiate with respect to positions anyway. With ground truth selected and given, a sample with at least one
-    /// visible true landmark pools at its true visible landmarks; other samples fall back to predictions.
-    /// </summary>
     /// <summary>The local branch's feature, or an <c>[N, 0]</c> tensor when the branch is off (the ablation).</summary>
     private Tensor LocalFeature(Tensor conv4, Tensor globalFeature, Tensor landmarks, Tensor visibilityLogits, Tensor? truth, Tensor? truthVisibility)
     {
@@ -142,11 +150,17 @@ public sealed class FashionNetModel : nn.Module<Tensor, Tensor?, Tensor?, Fashio
         return nn.functional.relu(localFc.forward(pooled.flatten(1)));
     }
 
+    /// <summary>
+    /// Landmarks (normalized) and visibility for the local branch. Predictions are detached: pooling does not
+    /// differentiate with respect to positions anyway. With ground truth selected and given, a sample with at least one
+    /// visible true landmark pools at its true visible landmarks; other samples fall back to predictions.
+    /// </summary>
     private (Tensor Landmarks, Tensor Visible) PoolingLandmarks(Tensor predicted, Tensor visibilityLogits, Tensor? truth, Tensor? truthVisibility)
     {
         var predictedLandmarks = predicted.detach();
         var predictedVisible = visibilityLogits.detach().sigmoid().gt(options.VisibilityThreshold);
-        var source = training ? options.TrainingLandmarks : options.EvaluationLandmarks;
+        var source = training ? options.TrainingLandmarks : EvaluationLandmarks;
+        if (source == LandmarkSource.None) return (predictedLandmarks, zeros_like(predictedVisible));
         if (source == LandmarkSource.Predicted || truth is null || truthVisibility is null) return (predictedLandmarks, predictedVisible);
 
         var truthVisible = truthVisibility.ne(0);

@@ -60,7 +60,7 @@ public sealed class FashionNetOptions
     /// <summary>Landmarks the local branch pools at in training mode.</summary>
     public LandmarkSource TrainingLandmarks { get; init; } = LandmarkSource.GroundTruth;
 
-    /// <summary>Landmarks the local branch pools at in evaluation mode.</summary>
+    /// <summary>Landmarks the local branch pools at in evaluation mode (the initial <see cref="FashionNetModel.EvaluationLandmarks"/>).</summary>
     public LandmarkSource EvaluationLandmarks { get; init; } = LandmarkSource.Predicted;
 
     /// <summary>A predicted landmark takes part in pooling when its visibility probability exceeds this; in (0, 1).</summary>

@@ -11,4 +11,10 @@ public enum LandmarkSource
     /// landmark; samples without any (or a call without ground truth) use the predictions.
     /// </summary>
     GroundTruth,
+
+    /// <summary>
+    /// No landmarks: every slot is gated off, so the local branch pools nothing from the image. A test-time ablation
+    /// of a trained model: what the embedding loses without the local branch's evidence.
+    /// </summary>
+    None,
 }

@@ -143,6 +143,29 @@ public class FashionNetModelTests
     }
 
     [Fact]
+    public void Switching_evaluation_to_no_landmarks_takes_the_image_out_of_the_local_feature()
+    {
+        using var scope = NewDisposeScope();
+        var images = randn(2, 3, 64, 64);
+        var allVisible = ones(2, 8);
+        using var model = new FashionNetModel(SmallOptions(64, evaluation: LandmarkSource.GroundTruth), ResNet.ResNet18());
+        model.eval();
+        using var pooled = model.forward(images, full(2, 8, 2, 0.5f), allVisible);
+        Assert.False(pooled.LocalFeature[0].eq(pooled.LocalFeature[1]).all().item<bool>());
+
+        model.EvaluationLandmarks = LandmarkSource.None;
+        using var ablated = model.forward(images, full(2, 8, 2, 0.5f), allVisible);
+
+        // Nothing pooled: both images get the same local feature, and the global branch is untouched.
+        Assert.True(ablated.LocalFeature[0].eq(ablated.LocalFeature[1]).all().item<bool>());
+        Assert.True(ablated.GlobalFeature.eq(pooled.GlobalFeature).all().item<bool>());
+        model.train();
+        using var training = model.forward(images, full(2, 8, 2, 0.5f), allVisible); // training mode follows TrainingLandmarks
+        Assert.False(training.LocalFeature[0].eq(training.LocalFeature[1]).all().item<bool>());
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.EvaluationLandmarks = (LandmarkSource)42);
+    }
+
+    [Fact]
     public void Wrong_inputs_are_rejected_with_the_argument_named()
     {
         using var scope = NewDisposeScope();

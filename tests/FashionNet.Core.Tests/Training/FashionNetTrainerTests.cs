@@ -1,3 +1,4 @@
+using FashionNet.Evaluation;
 using FashionNet.Data.Annotations;
 using FashionNet.Data.Loading;
 using FashionNet.Model.Backbones;
@@ -149,6 +150,25 @@ public sealed class FashionNetTrainerTests(SyntheticTrainingFixture fixture) : I
         // Validation stays on the main dataset's query / gallery in both stages.
         Assert.All(log.Where(e => e.Kind == TrainingLogKind.Epoch), e => Assert.Contains("r@1", e.Values.Keys));
         Assert.True(training.Recipe.CategoryCount >= stage1Data.Categories.Count, "the category head does not fit the stage-1 data");
+    }
+
+    [Fact]
+    public void PredictionsCarryTheVisibilityProbabilityOfEverySlot()
+    {
+        var (model, normalizer) = SmallRecipe.For(fixture.Dataset).Build();
+        using (model)
+        {
+            var samples = fixture.Dataset.IndicesOf(EvaluationSplit.Query);
+            var loader = FashionDataLoader.ForEvaluation(fixture.Dataset, samples, SmallRecipe.ImageSize, normalizer, 16, new() { Workers = 1 });
+            using var predictions = DatasetPredictions.Predict(model, loader);
+
+            Assert.Equal(samples.Count * model.Options.LandmarkCount, predictions.VisibilityProbabilities.Length);
+            using var batch = loader.ReadEpoch(0, CancellationToken.None).First();
+            model.eval();
+            using var output = model.call(batch.Images, null, null);
+            float[] expected = output.VisibilityLogits.sigmoid().data<float>().ToArray();
+            Assert.Equal(expected, predictions.VisibilityProbabilities.Take(expected.Length));
+        }
     }
 
     [Fact]
