@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Diagnostics;
 using FashionNet.Cli.Reporting;
+using FashionNet.Data;
 using FashionNet.Data.Annotations;
 using FashionNet.Data.Loading;
 using FashionNet.Evaluation;
-using FashionNet.Data;
 using FashionNet.Inference;
 using FashionNet.Model;
 using FashionNet.Retrieval;
@@ -89,11 +89,10 @@ internal static class EvaluateCommand
         }
         else
         {
-            var model = embedder is FashionNetEmbedder trained ? trained.Model : throw new InvalidOperationException("A checkpoint is needed.");
+            var trained = embedder as FashionNetEmbedder ?? throw new InvalidOperationException("A checkpoint is needed.");
             var indices = PredictionImages(dataset);
-            var loader = FashionDataLoader.ForEvaluation(dataset, indices, embedder.ImageSize, embedder.Normalizer, options.BatchSize, options.Loader);
-            using var predictions = AnsiConsole.Status().Start($"predicting {indices.Count:N0} images", _ => DatasetPredictions.Predict(model, loader, cancel.Token));
-            var category = CoversCategories(dataset, indices, model.Options.CategoryCount) ? BenchmarkEvaluation.Categories(dataset, predictions) : null;
+            using var predictions = Predict(trained, dataset, indices, options, cancel.Token);
+            var category = CoversCategories(dataset, indices, trained.Model.Options.CategoryCount) ? BenchmarkEvaluation.Categories(dataset, predictions) : null;
             var attributes = dataset.Samples.Any(s => s.Attributes is { PositiveCount: > 0 }) ? BenchmarkEvaluation.Attributes(dataset, predictions) : null;
             var landmarks = dataset.Samples.Any(s => s.Landmarks is not null) ? BenchmarkEvaluation.Landmarks(dataset, predictions) : null;
             if (category is null && attributes is null && landmarks is null)
@@ -120,10 +119,17 @@ internal static class EvaluateCommand
             return ProgressDisplay.WithProgress("embedding", indices.Count,
                 progress => ImageEmbedding.EmbedSamples(embedder, dataset, indices, options, progress, cancellationToken));
         }
-        var loader = FashionDataLoader.ForEvaluation(dataset, indices, trained.ImageSize, trained.Normalizer, options.BatchSize, options.Loader);
-        using var predictions = AnsiConsole.Status().Start($"predicting {indices.Count:N0} images", _ => DatasetPredictions.Predict(trained.Model, loader, cancellationToken));
+        using var predictions = Predict(trained, dataset, indices, options, cancellationToken);
         WritePooledLandmarks(trained.Model, predictions);
         return predictions.Embeddings.clone();
+    }
+
+    /// <summary>Every prediction of a checkpoint's model on the images, with the evaluation transform, behind a status spinner.</summary>
+    private static DatasetPredictions Predict(FashionNetEmbedder trained, FashionDataset dataset, IReadOnlyList<int> indices, EmbeddingOptions options,
+        CancellationToken cancellationToken)
+    {
+        var loader = FashionDataLoader.ForEvaluation(dataset, indices, trained.ImageSize, trained.Normalizer, options.BatchSize, options.Loader);
+        return AnsiConsole.Status().Start($"predicting {indices.Count:N0} images", _ => DatasetPredictions.Predict(trained.Model, loader, cancellationToken));
     }
 
     /// <summary>How many landmark slots per image pass the visibility gate: the local branch pools only at those.</summary>
