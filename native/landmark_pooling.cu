@@ -1,11 +1,11 @@
 // Landmark pooling, forward and backward, on CUDA. Semantics (identical in every FashionNet implementation):
-// a landmark (x, y) maps to feature cell (floor(x * W / image_width), floor(y * H / image_height)); the K x K window
+// a landmark (x, y), normalized by the input image's width and height, maps to feature cell (floor(x * W), floor(y * H)); the K x K window
 // centred there (not clipped) is split into P x P bins with RoIPool's floor/ceil rule, bin ph covering window rows
 // floor(ph * K / P) .. ceil((ph + 1) * K / P); each bin, intersected with the map, is max-pooled, ties going to the
 // first maximum in row-major order. Invisible landmarks and bins outside the map give 0 and argmax -1.
 #include "fashionnet_device.cuh"
 
-// Mirrors FashionNet.Kernels.LandmarkPoolingGeometry field by field (seven int32, two float32; 36 bytes).
+// Mirrors FashionNet.Kernels.LandmarkPoolingGeometry field by field (seven int32; 28 bytes).
 struct LandmarkPoolingGeometry
 {
     int batch;
@@ -15,16 +15,14 @@ struct LandmarkPoolingGeometry
     int landmarks;
     int window_size;
     int bins;
-    float image_width;
-    float image_height;
 };
 
-// floor(coordinate * size / image_size) as an int, evaluated in double in that order like every other implementation
-// (the product is exact, only the division rounds). The value is clamped first to one cell beyond the reach of any
+// floor(coordinate * size) as an int, evaluated in double like every other implementation (the product of a float
+// and an int is exact in double). The value is clamped first to one cell beyond the reach of any
 // window, which keeps the conversion defined for far-away landmarks without changing which cells are pooled.
-FN_DEVICE int landmark_cell(float coordinate, int size, float image_size, int radius)
+FN_DEVICE int landmark_cell(float coordinate, int size, int radius)
 {
-    double cell = (double)coordinate * (double)size / (double)image_size;
+    double cell = (double)coordinate * (double)size;
     double low = (double)(-radius - 1);
     double high = (double)(size + radius);
     cell = cell < low ? low : (cell > high ? high : cell);
@@ -59,8 +57,8 @@ FN_KERNEL void fashionnet_landmark_pooling_forward(
     {
         int window = geometry.window_size;
         int radius = window / 2;
-        int cx = landmark_cell(landmarks.data[2 * landmark], geometry.width, geometry.image_width, radius);
-        int cy = landmark_cell(landmarks.data[2 * landmark + 1], geometry.height, geometry.image_height, radius);
+        int cx = landmark_cell(landmarks.data[2 * landmark], geometry.width, radius);
+        int cy = landmark_cell(landmarks.data[2 * landmark + 1], geometry.height, radius);
         int h_start = cy - radius + (ph * window) / bins;
         int h_end = cy - radius + ((ph + 1) * window + bins - 1) / bins;
         int w_start = cx - radius + (pw * window) / bins;

@@ -12,7 +12,7 @@ namespace FashionNet.Benchmarks;
 [MemoryDiagnoser]
 public class LandmarkPoolingBenchmarks
 {
-    private const int Batch = 32, Channels = 512, MapSize = 28, LandmarkCount = 8, ImageSize = 224;
+    private const int Batch = 32, Channels = 512, MapSize = 28, LandmarkCount = 8;
 
     private Tensor _features = null!;
     private Tensor _landmarks = null!;
@@ -24,7 +24,7 @@ public class LandmarkPoolingBenchmarks
     {
         var generator = new Generator(2016);
         _features = randn([Batch, Channels, MapSize, MapSize], generator: generator).requires_grad_(true);
-        _landmarks = rand([Batch, LandmarkCount, 2], generator: generator) * ImageSize;
+        _landmarks = rand([Batch, LandmarkCount, 2], generator: generator);
         // About one landmark in eight invisible, as for clothes in DeepFashion.
         _visibility = (rand([Batch, LandmarkCount], generator: generator) > 0.125f).to(ScalarType.Float32);
         _gradOutput = randn([Batch, LandmarkCount, Channels, 1, 1], generator: generator);
@@ -49,7 +49,7 @@ public class LandmarkPoolingBenchmarks
     private void ForwardBackward(KernelBackend backend)
     {
         using var scope = NewDisposeScope();
-        var options = new LandmarkPoolingOptions { ImageWidth = ImageSize, ImageHeight = ImageSize, Backend = backend };
+        var options = new LandmarkPoolingOptions { Backend = backend };
         var pooled = KernelFunctional.LandmarkPool(_features, _landmarks, _visibility, options);
         autograd.grad([pooled], [_features], [_gradOutput]);
     }

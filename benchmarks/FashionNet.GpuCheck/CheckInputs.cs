@@ -15,9 +15,9 @@ internal sealed class CheckInputs
     public CheckInputs(int batch, int seed)
     {
         var random = new Random(seed);
-        Geometry = new LandmarkPoolingGeometry(batch, Channels, Size, Size, Landmarks, Window, Bins, ImageSize, ImageSize);
+        Geometry = new LandmarkPoolingGeometry(batch, Channels, Size, Size, Landmarks, Window, Bins);
         Features = Fill((long)batch * Channels * Size * Size, () => (float)(random.NextDouble() * 2 - 1));
-        Landmarks2D = Fill(batch * Landmarks * 2, () => (float)(random.NextDouble() * (ImageSize + 32) - 16));
+        Landmarks2D = Fill(batch * Landmarks * 2, () => (float)((random.NextDouble() * (ImageSize + 32) - 16) / ImageSize));
         Visibility = Fill(batch * Landmarks, () => random.NextDouble() < 0.85 ? 1f : 0f);
         GradOutput = Fill(Geometry.OutputElements, () => random.Next(1, 5));
         float[] extremes = [-1e4f, -100f, 100f, 1e4f];

@@ -159,7 +159,6 @@ static void DumpTensors(string directory, CheckInputs inputs, CheckOutputs outpu
         ["width"] = CheckInputs.Size,
         ["landmarks"] = CheckInputs.Landmarks,
         ["window"] = CheckInputs.Window,
-        ["image_size"] = CheckInputs.ImageSize,
         ["attributes"] = CheckInputs.Attributes,
     });
 }

@@ -16,12 +16,12 @@ import numpy as np
 import torch
 
 
-def landmark_pooling(features, landmarks, visibility, image_width, image_height, window):
+def landmark_pooling(features, landmarks, visibility, window):
     """Landmark pooling with one bin (P=1), as pure tensor operations: gather each landmark's K x K window."""
     n, c, h, w = features.shape
     l = landmarks.shape[1]
-    cx = torch.floor(landmarks[..., 0] * w / image_width).long()
-    cy = torch.floor(landmarks[..., 1] * h / image_height).long()
+    cx = torch.floor(landmarks[..., 0].double() * w).long()
+    cy = torch.floor(landmarks[..., 1].double() * h).long()
     offsets = torch.arange(-(window // 2), window // 2 + 1, device=features.device)
     ys = cy[..., None, None] + offsets[:, None]  # [N, L, K, 1]
     xs = cx[..., None, None] + offsets[None, :]  # [N, L, 1, K]
@@ -64,7 +64,7 @@ def check_dump(folder):
     landmarks = load(folder, "landmarks", np.float32, (n, l, 2))
     visibility = load(folder, "visibility", np.float32, (n, l))
     grad_output = load(folder, "grad_output", np.float32, (n, l, c, 1, 1))
-    pooled = landmark_pooling(features, landmarks, visibility, s["image_size"], s["image_size"], s["window"])
+    pooled = landmark_pooling(features, landmarks, visibility, s["window"])
     (grad_features,) = torch.autograd.grad(pooled, features, grad_output)
     logits = load(folder, "logits", np.float32, (n, a)).requires_grad_()
     targets, mask = load(folder, "targets", np.float32, (n, a)), load(folder, "mask", np.float32, (n, a))

@@ -1,7 +1,9 @@
+using FashionNet.Checkpoints;
 using FashionNet.Data;
+using FashionNet.Data.Imaging;
 using FashionNet.Data.Synthetic;
 using FashionNet.Inference;
-using FashionNet.Training;
+using FashionNet.Model;
 using SixLabors.ImageSharp;
 using static TorchSharp.torch;
 
@@ -39,7 +41,7 @@ static void Describe(FashionNetEmbedder embedder, string imagePath)
 {
     using var scope = NewDisposeScope();
     using var noGrad = no_grad();
-    var output = embedder.Model.call(ImageEmbedding.Preprocess(embedder, imagePath), null, null);
+    var output = embedder.Model.call(ImageInput.FromFile(imagePath, embedder.ImageSize, embedder.Normalizer), null);
     var category = output.CategoryLogits.softmax(1)[0];
     int best = (int)category.argmax().item<long>();
     Console.WriteLine($"{Path.GetFileName(imagePath)}: category {best + 1} (p = {category[best].item<float>():0.000})");
@@ -65,10 +67,10 @@ static string SaveRandomModel(string path)
         CategoryCount = 5,
         AttributeCount = 10,
     };
-    var (model, _) = recipe.Build();
+    var (model, normalizer) = recipe.Build();
     using (model)
     {
-        CheckpointFile.Save(path, model, null,
+        CheckpointFile.Save(path, model, normalizer, null,
             new CheckpointMetadata(recipe.Fingerprint, "{}", new TrainingProgress(Stage: 1, Epoch: 0, GlobalStep: 0, BestMetric: null), DateTimeOffset.UtcNow));
     }
     Console.WriteLine($"no checkpoint given: saved a random-initialized {recipe.ImageSize} px model to {path} (its predictions mean nothing)");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using FashionNet.Model;
 using FashionNet.Cli.Reporting;
 using FashionNet.Data.Annotations;
 using FashionNet.Data.Loading;
@@ -56,9 +57,9 @@ internal static class DemoCommand
             $"[bold]1. data[/]  {dataset.Samples.Count:N0} images of {dataset.Items.Count:N0} items: {dataset.IndicesOf(EvaluationSplit.Train).Count:N0} train, {queries.Count:N0} queries, {gallery.Count:N0} gallery");
 
         AnsiConsole.MarkupLine("[bold]2. baseline[/]  ImageNet ResNet18 off the shelf (global-average-pooled 512-d)");
-        RetrievalEvaluationResult before;
+        BenchmarkReport before;
         using (var baseline = ImageNetBaselineEmbedder.Load())
-            before = EvaluateRetrieval(baseline, dataset, queries, gallery, embedding, cancel.Token);
+            before = Evaluate(baseline, dataset, embedding, cancel.Token);
 
         AnsiConsole.MarkupLine("[bold]3. training[/]  FashionNet from ImageNet ResNet18: stage 1 landmarks, stage 2 all losses");
         var options = TrainingOptions.Load(configPath);
@@ -70,9 +71,7 @@ internal static class DemoCommand
 
         AnsiConsole.MarkupLine("[bold]4. evaluation[/]  the best checkpoint on the held-out items");
         using var trained = FashionNetEmbedder.FromCheckpoint(summary.BestCheckpoint);
-        var after = EvaluateRetrieval(trained, dataset, queries, gallery, embedding, cancel.Token);
-        var landmarks = EvaluateLandmarks(trained, dataset, queries.Concat(gallery).ToArray(), workers, cancel.Token);
-        WriteComparison(before, after, landmarks);
+        WriteComparison(before, Evaluate(trained, dataset, embedding, cancel.Token));
 
         AnsiConsole.MarkupLine("[bold]5. index and query[/]");
         string indexPath = Path.Combine(output, "gallery.fnidx");
@@ -103,30 +102,21 @@ internal static class DemoCommand
     private static string KernelAvailabilitySummary() => string.Join(", ",
         Kernels.Gpu.KernelAvailability.Probe().Select(s => $"{s.Backend}/{s.Target} {(s.IsAvailable ? "yes" : "no")}"));
 
-    private static RetrievalEvaluationResult EvaluateRetrieval(IImageEmbedder embedder, FashionDataset dataset, IReadOnlyList<int> queries,
-        IReadOnlyList<int> gallery, EmbeddingOptions options, CancellationToken cancellationToken)
+    /// <summary>The held-out items' measures (a trained model's retrieval and landmarks from one pass over the images).</summary>
+    private static BenchmarkReport Evaluate(IImageEmbedder embedder, FashionDataset dataset, EmbeddingOptions options, CancellationToken cancellationToken)
     {
-        int[] samples = [.. queries, .. gallery];
-        using var embeddings = ImageEmbedding.EmbedSamples(embedder, dataset, samples, options, cancellationToken: cancellationToken);
-        return BenchmarkEvaluation.InShopRetrieval(dataset, samples, embeddings);
+        using var result = DatasetEvaluation.Evaluate(embedder, dataset, new DatasetEvaluationOptions { Embedding = options }, cancellationToken: cancellationToken);
+        return result.Report;
     }
 
-    private static LandmarkErrorResult EvaluateLandmarks(FashionNetEmbedder trained, FashionDataset dataset, IReadOnlyList<int> samples, int workers,
-        CancellationToken cancellationToken)
-    {
-        var loader = FashionDataLoader.ForEvaluation(dataset, samples, trained.ImageSize, trained.Normalizer, 32, new() { Workers = workers });
-        using var predictions = DatasetPredictions.Predict(trained.Model, loader, cancellationToken);
-        return BenchmarkEvaluation.Landmarks(dataset, predictions);
-    }
-
-    private static void WriteComparison(RetrievalEvaluationResult before, RetrievalEvaluationResult after, LandmarkErrorResult landmarks)
+    private static void WriteComparison(BenchmarkReport before, BenchmarkReport after)
     {
         var table = new Table().Title("held-out items: before and after fine-tuning").AddColumn("measure")
             .AddColumn("ImageNet baseline", c => c.RightAligned()).AddColumn("FashionNet", c => c.RightAligned());
-        foreach (var (b, a) in before.HitRate.Zip(after.HitRate))
+        foreach (var (b, a) in before.Retrieval!.HitRate.Zip(after.Retrieval!.HitRate))
             table.AddRow($"retrieval hit rate @{b.K}", Format(b.Rate), Format(a.Rate));
-        table.AddRow("landmark normalized error (visible)", "-", landmarks.MeanError is { } e ? Format(e) : "-");
-        foreach (var rate in landmarks.DetectionRates)
+        table.AddRow("landmark normalized error (visible)", "-", after.Landmarks?.MeanError is { } e ? Format(e) : "-");
+        foreach (var rate in after.Landmarks?.DetectionRates ?? [])
             table.AddRow($"landmark detection @{rate.Threshold.ToString(CultureInfo.InvariantCulture)}", "-", Format(rate.Rate));
         AnsiConsole.Write(table);
     }

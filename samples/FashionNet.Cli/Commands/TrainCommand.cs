@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FashionNet.Model;
 using FashionNet.Cli.Reporting;
 using FashionNet.Data.Annotations;
 using FashionNet.Model.Backbones;
@@ -57,7 +58,7 @@ internal static class TrainCommand
             var recipe = new ModelRecipe
             {
                 Backbone = kind,
-                Initialization = parse.GetValue(weights) ?? (kind == BackboneKind.ResNet18 ? BackboneInitialization.ImageNet : BackboneInitialization.Random),
+                Initialization = parse.GetValue(weights) ?? (ModelRecipe.HasImageNetWeights(kind) ? BackboneInitialization.ImageNet : BackboneInitialization.Random),
                 ImageSize = parse.GetValue(imageSize),
                 EmbeddingSize = parse.GetValue(embedding),
                 FreezeTrunk = parse.GetValue(freezeTrunk),

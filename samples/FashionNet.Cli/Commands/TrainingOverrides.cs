@@ -8,7 +8,7 @@ internal sealed class TrainingOverrides
 {
     private readonly Option<int?> _seed = new("--seed") { Description = "Seed of every random choice." };
     private readonly Option<int?> _stage1Epochs = new("--stage1-epochs") { Description = "Epochs of stage 1 (landmarks weighted high)." };
-    private readonly Option<int?> _stage2Epochs = new("--stage2-epochs") { Description = "Epochs of stage 2 (all losses equal)." };
+    private readonly Option<int?> _stage2Epochs = new("--stage2-epochs") { Description = "Epochs of stage 2 (retrieval, from the best stage-1 model)." };
     private readonly Option<double?> _learningRate = new("--lr") { Description = "Base learning rate." };
     private readonly Option<OptimizerKind?> _optimizer = new("--optimizer") { Description = "sgd or adamw." };
     private readonly Option<double?> _clip = new("--clip") { Description = "Gradient norm clip (0 disables)." };

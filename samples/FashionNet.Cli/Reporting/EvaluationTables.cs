@@ -56,6 +56,31 @@ internal static class EvaluationTables
         return table;
     }
 
+    /// <summary>Every measure of a report, as tables.</summary>
+    public static IEnumerable<Table> All(BenchmarkReport report)
+    {
+        if (report.Retrieval is { } retrieval)
+            yield return Retrieval(retrieval, report.Protocol == EvaluationProtocol.InShopRetrieval ? "In-shop retrieval" : "Consumer-to-shop retrieval");
+        if (report.Category is { } category) yield return Category(category);
+        if (report.Attributes is { } attributes) yield return Attributes(attributes);
+        if (report.Landmarks is { } landmarks) yield return Landmarks(landmarks);
+        if (report.Gating is { } gating) yield return Gating(gating);
+    }
+
+    /// <summary>Share of images whose landmark slots the local branch pools, overall and per clothes type.</summary>
+    public static Table Gating(LandmarkGatingResult result)
+    {
+        var table = new Table().Title($"local branch: share of images pooling each landmark (visibility > {result.Threshold:0.##})")
+            .AddColumn("images").AddColumn("count", c => c.RightAligned()).AddColumn("per image", c => c.RightAligned());
+        foreach (var slot in result.All.Slots) table.AddColumn(slot.Slot.ToString(), c => c.RightAligned());
+        foreach (var group in result.ByClothesType.Prepend(result.All))
+        {
+            table.AddRow([group.Group, Count(group.ImageCount), group.MeanPooledSlots.ToString("0.00", CultureInfo.InvariantCulture),
+                .. group.Slots.Select(s => s.Share.ToString("0.00", CultureInfo.InvariantCulture))]);
+        }
+        return table;
+    }
+
     private static string Rate(double rate) => rate.ToString("0.0000", CultureInfo.InvariantCulture);
 
     private static string Error(double? error) => error?.ToString("0.0000", CultureInfo.InvariantCulture) ?? "-";

@@ -6,18 +6,20 @@ namespace FashionNet.Evaluation;
 /// </summary>
 /// <param name="Model">The fingerprint of the embedder or model evaluated.</param>
 /// <param name="Dataset">The dataset folder.</param>
-/// <param name="Protocol">The protocol: <c>inshop</c>, <c>c2s</c>, <c>category</c> or <c>landmarks</c>.</param>
+/// <param name="Protocol">The protocol.</param>
 /// <param name="ImageCount">Images evaluated.</param>
 /// <param name="Retrieval">Retrieval hit rate and item recall, for the retrieval protocols.</param>
 /// <param name="Category">Category top-k accuracy, where the images have category labels.</param>
 /// <param name="Attributes">Attribute top-k recall, where the images have attribute labels.</param>
 /// <param name="Landmarks">Landmark normalized error and detection rates, where the images have landmarks.</param>
+/// <param name="Gating">How often the local branch pools each landmark slot, for a FashionNet that pools at its predictions.</param>
 public sealed record BenchmarkReport(
     string Model,
     string Dataset,
-    string Protocol,
+    EvaluationProtocol Protocol,
     int ImageCount,
     RetrievalEvaluationResult? Retrieval = null,
     CategoryAccuracyResult? Category = null,
     AttributeRecallResult? Attributes = null,
-    LandmarkErrorResult? Landmarks = null);
+    LandmarkErrorResult? Landmarks = null,
+    LandmarkGatingResult? Gating = null);

@@ -1,5 +1,6 @@
 using FashionNet.Data.Imaging;
 using FashionNet.Data.Loading;
+using FashionNet.Inference;
 using FashionNet.Model;
 using static TorchSharp.torch;
 
@@ -50,8 +51,10 @@ public sealed class DatasetPredictions : IDisposable
     /// </summary>
     /// <param name="model">The model.</param>
     /// <param name="loader">The samples to predict.</param>
+    /// <param name="progress">Receives the number of images done after each batch.</param>
     /// <param name="cancellationToken">Stops between batches.</param>
-    public static DatasetPredictions Predict(FashionNetModel model, FashionDataLoader loader, CancellationToken cancellationToken = default)
+    public static DatasetPredictions Predict(FashionNetModel model, FashionDataLoader loader, IProgress<int>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(loader);
@@ -68,7 +71,7 @@ public sealed class DatasetPredictions : IDisposable
         {
             BatchInference.Run(loader, batch =>
             {
-                using var output = model.call(batch.Images, null, null);
+                using var output = model.call(batch.Images, null);
                 embeddings.Add(output.Embedding.cpu().MoveToOuterDisposeScope());
                 categories.Add(output.CategoryLogits.cpu().MoveToOuterDisposeScope());
                 attributes.Add(output.AttributeLogits.cpu().MoveToOuterDisposeScope());
@@ -76,6 +79,7 @@ public sealed class DatasetPredictions : IDisposable
                 visibility.AddRange(output.VisibilityLogits.sigmoid().cpu().data<float>().ToArray());
                 indices.AddRange(batch.SampleIndices);
                 sizes.AddRange(batch.SourceSizes);
+                progress?.Report(indices.Count);
             }, cancellationToken);
             var options = model.Options;
             return new DatasetPredictions([.. indices], BatchInference.Concatenate(embeddings, options.EmbeddingSize), [.. landmarks], [.. visibility], [.. sizes],

@@ -1,8 +1,8 @@
 using System.IO.Hashing;
 using System.Text;
+using FashionNet.Checkpoints;
 using FashionNet.Data.Imaging;
 using FashionNet.Model;
-using FashionNet.Training;
 using static TorchSharp.torch;
 
 namespace FashionNet.Inference;
@@ -19,7 +19,7 @@ public sealed class FashionNetEmbedder : IImageEmbedder
 
     /// <summary>Wraps a model; call <see cref="FromCheckpoint"/> to load one from a file.</summary>
     /// <param name="model">The model; switched to evaluation mode.</param>
-    /// <param name="normalizer">The input normalization of the model's backbone (from <see cref="ModelRecipe.Build"/>).</param>
+    /// <param name="normalizer">The input normalization of the model's backbone (from <see cref="ModelRecipe.Build"/> or the checkpoint).</param>
     /// <param name="recipe">The recipe the model was built from (its fingerprint enters this embedder's).</param>
     /// <param name="ownsModel">Whether disposing this embedder disposes the model.</param>
     public FashionNetEmbedder(FashionNetModel model, IImageNormalizer normalizer, ModelRecipe recipe, bool ownsModel = false)
@@ -55,13 +55,13 @@ public sealed class FashionNetEmbedder : IImageEmbedder
 
     /// <summary>
     /// Rebuilds the model a checkpoint was saved from (its model fingerprint is a <see cref="ModelRecipe"/>) and loads
-    /// the weights. ImageNet-initialized recipes need the ImageNet files for their input normalization.
+    /// the weights and the input normalizer stored with them: the checkpoint alone is enough, no pretrained file is
+    /// read and no global random state changes.
     /// </summary>
     /// <param name="path">The checkpoint file.</param>
-    /// <param name="pretrainedDirectory">Where the ImageNet ONNX files are (default <c>ImageNetWeights.DefaultDirectory</c>).</param>
-    /// <exception cref="FileNotFoundException">The checkpoint (or a needed ImageNet file) does not exist.</exception>
-    /// <exception cref="CheckpointFormatException">The file is not a FashionNet checkpoint.</exception>
-    public static FashionNetEmbedder FromCheckpoint(string path, string? pretrainedDirectory = null)
+    /// <exception cref="FileNotFoundException">The checkpoint does not exist.</exception>
+    /// <exception cref="CheckpointFormatException">The file is not a FashionNet checkpoint of this format version.</exception>
+    public static FashionNetEmbedder FromCheckpoint(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"Checkpoint '{path}' not found.", path);
@@ -69,16 +69,17 @@ public sealed class FashionNetEmbedder : IImageEmbedder
         ModelRecipe recipe;
         try
         {
-            recipe = ModelRecipe.FromFingerprint(metadata.ModelFingerprint) with { PretrainedDirectory = pretrainedDirectory };
+            recipe = ModelRecipe.FromFingerprint(metadata.ModelFingerprint);
         }
         catch (FormatException e)
         {
             throw new CheckpointFormatException(path, e.Message);
         }
-        var (model, normalizer) = recipe.Build();
+        var normalizer = CheckpointFile.ReadNormalizer(path);
+        var model = recipe.CreateArchitecture();
         try
         {
-            CheckpointFile.Load(path, model, expectedModelFingerprint: metadata.ModelFingerprint);
+            CheckpointFile.LoadWeights(path, model, expectedModelFingerprint: metadata.ModelFingerprint);
             return new FashionNetEmbedder(model, normalizer, recipe, ownsModel: true);
         }
         catch

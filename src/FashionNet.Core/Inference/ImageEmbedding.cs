@@ -1,7 +1,6 @@
 using FashionNet.Data.Annotations;
 using FashionNet.Data.Imaging;
 using FashionNet.Data.Loading;
-using FashionNet.Evaluation;
 using static TorchSharp.torch;
 
 namespace FashionNet.Inference;
@@ -88,23 +87,9 @@ public static class ImageEmbedding
     /// <exception cref="ImageDecodeException">The image is missing or cannot be decoded.</exception>
     public static float[] EmbedImage(IImageEmbedder embedder, string imagePath)
     {
-        using var scope = NewDisposeScope();
-        return embedder.Embed(Preprocess(embedder, imagePath)).data<float>().ToArray();
-    }
-
-    /// <summary>
-    /// One image file as the embedder's input, on the calling thread: the whole image resized to
-    /// <see cref="IImageEmbedder.ImageSize"/> and normalized, float32 <c>[1, 3, ImageSize, ImageSize]</c>.
-    /// </summary>
-    /// <param name="embedder">The embedding whose input to prepare.</param>
-    /// <param name="imagePath">The image file.</param>
-    /// <exception cref="ImageDecodeException">The image is missing or cannot be decoded.</exception>
-    public static Tensor Preprocess(IImageEmbedder embedder, string imagePath)
-    {
         ArgumentNullException.ThrowIfNull(embedder);
-        var loader = FashionDataLoader.ForEvaluation(ImageListDataset([imagePath]), [0], embedder.ImageSize, embedder.Normalizer, batchSize: 1);
-        using var batch = loader.LoadBatch([0], 0, 0);
-        return batch.Images.alias();
+        using var scope = NewDisposeScope();
+        return embedder.Embed(ImageInput.FromFile(imagePath, embedder.ImageSize, embedder.Normalizer)).data<float>().ToArray();
     }
 
     /// <summary>A dataset of bare image files (no annotations), addressed by full path.</summary>

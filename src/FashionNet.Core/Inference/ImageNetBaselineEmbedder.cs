@@ -50,13 +50,8 @@ public sealed class ImageNetBaselineEmbedder : IImageEmbedder
     /// <exception cref="FileNotFoundException">A weight file is missing (the message says how to get it).</exception>
     public static ImageNetBaselineEmbedder Load(string? pretrainedDirectory = null)
     {
-        var (backbone, preprocessing) = ImageNetWeights.LoadResNet18(pretrainedDirectory);
-        using (preprocessing)
-        {
-            var mean = preprocessing.MeanImage;
-            return new ImageNetBaselineEmbedder(backbone, new MeanImageBgrNormalizer(mean.contiguous().data<float>().ToArray(),
-                (int)mean.shape[2], (int)mean.shape[3]));
-        }
+        var normalizer = ImageNetWeights.LoadNormalizer(InputSize, pretrainedDirectory);
+        return new ImageNetBaselineEmbedder(ImageNetWeights.LoadResNet18(pretrainedDirectory), normalizer);
     }
 
     /// <inheritdoc/>

@@ -4,7 +4,7 @@ namespace FashionNet.Kernels;
 
 /// <summary>Sizes of one landmark pooling call, validated once in forward before any kernel runs.</summary>
 internal readonly record struct LandmarkPoolingGeometry(
-    int Batch, int Channels, int Height, int Width, int Landmarks, int WindowSize, int Bins, float ImageWidth, float ImageHeight)
+    int Batch, int Channels, int Height, int Width, int Landmarks, int WindowSize, int Bins)
 {
     /// <summary>Number of elements of the output and argmax tensors, <c>N * L * C * P * P</c>.</summary>
     public long OutputElements => (long)Batch * Landmarks * Channels * Bins * Bins;

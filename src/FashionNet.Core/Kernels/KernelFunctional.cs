@@ -17,9 +17,9 @@ public static class KernelFunctional
     /// for the exact semantics.
     /// </summary>
     /// <param name="features">Feature map <c>[N, C, H, W]</c>, float32 (float64 is accepted by <see cref="KernelBackend.Reference"/> only).</param>
-    /// <param name="landmarks">Landmark positions <c>[N, L, 2]</c> as (x, y) in input-image pixels, floating point, finite; read as float32.</param>
+    /// <param name="landmarks">Landmark positions <c>[N, L, 2]</c> as (x, y) normalized by the input image's width and height (0..1 inside the image), floating point, finite; read as float32.</param>
     /// <param name="visibility">Visibility <c>[N, L]</c> of any numeric or bool dtype: nonzero means visible.</param>
-    /// <param name="options">Image size, window, bins and backend.</param>
+    /// <param name="options">Window, bins and backend.</param>
     /// <returns>The pooled features <c>[N, L, C, P, P]</c> in the features' dtype; differentiable with respect to <paramref name="features"/>.</returns>
     /// <exception cref="ArgumentException">An input has the wrong shape, dtype or device, a landmark is not finite, or an option is invalid.</exception>
     /// <exception cref="NotSupportedException">The requested backend is not available for the tensors' device.</exception>
@@ -105,7 +105,7 @@ public static class KernelFunctional
                 throw new ArgumentException("Every landmark coordinate must be finite (mark missing landmarks invisible instead).", nameof(landmarks));
             }
         }
-        return new LandmarkPoolingGeometry((int)n, (int)c, (int)h, (int)w, (int)l, options.WindowSize, options.Bins, options.ImageWidth, options.ImageHeight);
+        return new LandmarkPoolingGeometry((int)n, (int)c, (int)h, (int)w, (int)l, options.WindowSize, options.Bins);
     }
 
     private static void ValidateWeightedAttributeLoss(Tensor logits, Tensor targets, Tensor? mask, Tensor positiveWeights, Tensor negativeWeights)

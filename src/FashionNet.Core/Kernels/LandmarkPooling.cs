@@ -10,9 +10,10 @@ namespace FashionNet.Kernels;
 /// <remarks>
 /// <para>Exact semantics, shared by every <see cref="KernelBackend"/>:</para>
 /// <list type="number">
-/// <item>A landmark (x, y) in input-image pixels maps to the feature cell
-/// <c>cx = floor(x * (W / ImageWidth))</c>, <c>cy = floor(y * (H / ImageHeight))</c>, with the scale and the product
-/// evaluated in float64 from the float32 coordinate. The cell may lie outside the map (a landmark beyond the image border).</item>
+/// <item>A landmark (x, y) in normalized image coordinates (x / image width, y / image height: 0..1 inside the image,
+/// the form the pose branch predicts) maps to the feature cell <c>cx = floor(x * W)</c>, <c>cy = floor(y * H)</c>, the
+/// product evaluated in float64 from the float32 coordinate (exactly). The cell may lie outside the map (a landmark
+/// beyond the image border).</item>
 /// <item>Its window is the K x K block of cells centred on that cell, rows <c>cy - K/2 .. cy + K/2</c> and columns
 /// <c>cx - K/2 .. cx + K/2</c>, taken unclipped, like an RoI that may extend beyond the map.</item>
 /// <item>The window is split into P x P bins with torchvision RoIPool's rule in exact integer arithmetic: bin p covers
@@ -31,7 +32,7 @@ public sealed class LandmarkPooling : nn.Module<Tensor, Tensor, Tensor, Tensor>
     private readonly LandmarkPoolingOptions _options;
 
     /// <summary>Creates the layer.</summary>
-    /// <param name="options">Image size, window size K, bins P and backend.</param>
+    /// <param name="options">Window size K, bins P and backend.</param>
     /// <exception cref="ArgumentException">An option is invalid.</exception>
     public LandmarkPooling(LandmarkPoolingOptions options) : base(nameof(LandmarkPooling))
     {
@@ -45,7 +46,7 @@ public sealed class LandmarkPooling : nn.Module<Tensor, Tensor, Tensor, Tensor>
 
     /// <summary>Pools the features around each landmark; see <see cref="KernelFunctional.LandmarkPool"/> for the argument contract.</summary>
     /// <param name="features">Feature map <c>[N, C, H, W]</c>.</param>
-    /// <param name="landmarks">Landmarks <c>[N, L, 2]</c> as (x, y) in input-image pixels.</param>
+    /// <param name="landmarks">Landmarks <c>[N, L, 2]</c> as normalized (x, y).</param>
     /// <param name="visibility">Visibility <c>[N, L]</c>, nonzero = visible.</param>
     /// <returns>Pooled features <c>[N, L, C, P, P]</c>.</returns>
     public override Tensor forward(Tensor features, Tensor landmarks, Tensor visibility) =>

@@ -3,12 +3,6 @@ namespace FashionNet.Kernels;
 /// <summary>Settings of <see cref="LandmarkPooling"/> and <see cref="KernelFunctional.LandmarkPool"/>.</summary>
 public sealed class LandmarkPoolingOptions
 {
-    /// <summary>Width in pixels of the input image the landmarks refer to; finite and positive.</summary>
-    public float ImageWidth { get; init; }
-
-    /// <summary>Height in pixels of the input image the landmarks refer to; finite and positive.</summary>
-    public float ImageHeight { get; init; }
-
     /// <summary>Side K of the square window around each landmark, in feature cells; odd and at least 1.</summary>
     public int WindowSize { get; init; } = 3;
 
@@ -21,14 +15,6 @@ public sealed class LandmarkPoolingOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     internal void Validate(string parameterName)
     {
-        if (!float.IsFinite(ImageWidth) || ImageWidth <= 0)
-        {
-            throw new ArgumentException($"{nameof(ImageWidth)} must be finite and positive, got {ImageWidth}.", parameterName);
-        }
-        if (!float.IsFinite(ImageHeight) || ImageHeight <= 0)
-        {
-            throw new ArgumentException($"{nameof(ImageHeight)} must be finite and positive, got {ImageHeight}.", parameterName);
-        }
         if (WindowSize < 1 || WindowSize % 2 == 0)
         {
             throw new ArgumentException($"{nameof(WindowSize)} must be odd and at least 1, got {WindowSize}.", parameterName);

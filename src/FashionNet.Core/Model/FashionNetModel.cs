@@ -1,3 +1,4 @@
+using FashionNet.Data;
 using FashionNet.Kernels;
 using FashionNet.Model.Backbones;
 using TorchSharp;
@@ -12,15 +13,15 @@ namespace FashionNet.Model;
 /// <item>Global: the backbone's own final stage (conv5 / layer4), global average pooling, fc + ReLU.</item>
 /// <item>Pose: its own copy of the final stage, average pooling to a <see cref="FashionNetOptions.PoseGridSize"/> grid,
 /// two fc + ReLU, then landmark regression (sigmoid: normalized coordinates in (0, 1)) and one visibility logit per slot.</item>
-/// <item>Local: <see cref="LandmarkPooling"/> on the shared conv4 map at the landmarks (converted to input pixels), pooled
-/// features of all slots concatenated, fc + ReLU. Visibility gates hard: a landmark pools only when visible (predicted
+/// <item>Local: <see cref="LandmarkPooling"/> on the shared conv4 map at the (normalized) landmarks, pooled features of
+/// all slots concatenated, fc + ReLU. Visibility gates hard: a landmark pools only when visible (predicted
 /// probability above <see cref="FashionNetOptions.VisibilityThreshold"/>, or visible in the ground truth); otherwise its
 /// pooled features are 0. Pooling passes no gradient to the landmarks: the pose branch learns from its own losses.</item>
 /// </list>
-/// Global and local features are concatenated and fused by one fc into the embedding; the category, attribute and
-/// optional item heads read the fused feature, and <see cref="FashionNetOutput.Embedding"/> is its L2-normalized form.
+/// Global and local features are concatenated and fused by one fc into the embedding; the category and attribute heads
+/// read the fused feature, and <see cref="FashionNetOutput.Embedding"/> is its L2-normalized form.
 /// </summary>
-public sealed class FashionNetModel : nn.Module<Tensor, Tensor?, Tensor?, FashionNetOutput>
+public sealed class FashionNetModel : nn.Module<Tensor, LandmarkTargets?, FashionNetOutput>
 {
     private readonly FashionNetOptions options;
     private readonly Backbone backbone;
@@ -36,7 +37,6 @@ public sealed class FashionNetModel : nn.Module<Tensor, Tensor?, Tensor?, Fashio
     private readonly Linear fusionFc;
     private readonly Linear categoryHead;
     private readonly Linear attributeHead;
-    private readonly Linear? itemHead;
 
     /// <summary>Builds the model on <paramref name="backbone"/>, which it takes ownership of (and disposes).</summary>
     /// <param name="options">Sizes and behaviour.</param>
@@ -62,8 +62,6 @@ public sealed class FashionNetModel : nn.Module<Tensor, Tensor?, Tensor?, Fashio
         {
             landmarkPooling = new LandmarkPooling(new LandmarkPoolingOptions
             {
-                ImageWidth = options.ImageWidth,
-                ImageHeight = options.ImageHeight,
                 WindowSize = options.PoolingWindow,
                 Bins = options.PoolingBins,
                 Backend = options.PoolingBackend,
@@ -73,7 +71,6 @@ public sealed class FashionNetModel : nn.Module<Tensor, Tensor?, Tensor?, Fashio
         fusionFc = nn.Linear(options.GlobalFeatureSize + (options.UseLocalBranch ? options.LocalFeatureSize : 0), options.EmbeddingSize);
         categoryHead = nn.Linear(options.EmbeddingSize, options.CategoryCount);
         attributeHead = nn.Linear(options.EmbeddingSize, options.AttributeCount);
-        if (options.ItemCount > 0) itemHead = nn.Linear(options.EmbeddingSize, options.ItemCount);
         RegisterComponents();
     }
 
@@ -96,11 +93,10 @@ public sealed class FashionNetModel : nn.Module<Tensor, Tensor?, Tensor?, Fashio
 
     /// <summary>Runs the model.</summary>
     /// <param name="images">Preprocessed images <c>[N, 3, ImageHeight, ImageWidth]</c>, float32.</param>
-    /// <param name="groundTruthLandmarks">Optional true landmarks <c>[N, L, 2]</c>, normalized (x / width, y / height); used for pooling when the current mode's <see cref="LandmarkSource"/> says so. Entries of invisible slots are ignored (may be NaN).</param>
-    /// <param name="groundTruthVisibility">Optional <c>[N, L]</c>, nonzero where the true landmark is visible; required with <paramref name="groundTruthLandmarks"/>.</param>
-    public override FashionNetOutput forward(Tensor images, Tensor? groundTruthLandmarks, Tensor? groundTruthVisibility)
+    /// <param name="groundTruth">Optional true landmarks of the images (as the loader builds them); the local branch pools at them when the current mode's <see cref="LandmarkSource"/> says so.</param>
+    public override FashionNetOutput forward(Tensor images, LandmarkTargets? groundTruth)
     {
-        ValidateInputs(images, groundTruthLandmarks, groundTruthVisibility);
+        ValidateInputs(images, groundTruth);
         using var scope = NewDisposeScope();
         int n = (int)images.shape[0];
 
@@ -114,7 +110,7 @@ public sealed class FashionNetModel : nn.Module<Tensor, Tensor?, Tensor?, Fashio
         var landmarks = landmarkHead.forward(pose).sigmoid().view(n, options.LandmarkCount, 2);
         var visibilityLogits = visibilityHead.forward(pose);
 
-        var localFeature = LocalFeature(conv4, globalFeature, landmarks, visibilityLogits, groundTruthLandmarks, groundTruthVisibility);
+        var localFeature = LocalFeature(conv4, globalFeature, landmarks, visibilityLogits, groundTruth);
 
         var fused = fusionFc.forward(cat([globalFeature, localFeature], 1));
         var output = new FashionNetOutput(
@@ -124,8 +120,7 @@ public sealed class FashionNetModel : nn.Module<Tensor, Tensor?, Tensor?, Fashio
             landmarks,
             visibilityLogits,
             categoryHead.forward(fused),
-            attributeHead.forward(fused),
-            itemHead?.forward(fused));
+            attributeHead.forward(fused));
         return output.MoveToOuterDisposeScope();
     }
 
@@ -136,17 +131,16 @@ public sealed class FashionNetModel : nn.Module<Tensor, Tensor?, Tensor?, Fashio
     public Tensor Embed(Tensor images)
     {
         using var scope = NewDisposeScope();
-        var output = forward(images, null, null);
+        var output = forward(images, null);
         return output.Embedding.MoveToOuterDisposeScope();
     }
 
     /// <summary>The local branch's feature, or an <c>[N, 0]</c> tensor when the branch is off (the ablation).</summary>
-    private Tensor LocalFeature(Tensor conv4, Tensor globalFeature, Tensor landmarks, Tensor visibilityLogits, Tensor? truth, Tensor? truthVisibility)
+    private Tensor LocalFeature(Tensor conv4, Tensor globalFeature, Tensor landmarks, Tensor visibilityLogits, LandmarkTargets? truth)
     {
         if (landmarkPooling is null || localFc is null) return globalFeature.new_zeros([globalFeature.shape[0], 0L]);
-        var (poolAt, poolVisible) = PoolingLandmarks(landmarks, visibilityLogits, truth, truthVisibility);
-        var toPixels = tensor(new float[] { options.ImageWidth, options.ImageHeight }, device: poolAt.device);
-        var pooled = landmarkPooling.forward(conv4, poolAt * toPixels, poolVisible);
+        var (poolAt, poolVisible) = PoolingLandmarks(landmarks, visibilityLogits, truth);
+        var pooled = landmarkPooling.forward(conv4, poolAt, poolVisible);
         return nn.functional.relu(localFc.forward(pooled.flatten(1)));
     }
 
@@ -155,36 +149,34 @@ public sealed class FashionNetModel : nn.Module<Tensor, Tensor?, Tensor?, Fashio
     /// differentiate with respect to positions anyway. With ground truth selected and given, a sample with at least one
     /// visible true landmark pools at its true visible landmarks; other samples fall back to predictions.
     /// </summary>
-    private (Tensor Landmarks, Tensor Visible) PoolingLandmarks(Tensor predicted, Tensor visibilityLogits, Tensor? truth, Tensor? truthVisibility)
+    private (Tensor Landmarks, Tensor Visible) PoolingLandmarks(Tensor predicted, Tensor visibilityLogits, LandmarkTargets? truth)
     {
         var predictedLandmarks = predicted.detach();
         var predictedVisible = visibilityLogits.detach().sigmoid().gt(options.VisibilityThreshold);
         var source = training ? options.TrainingLandmarks : EvaluationLandmarks;
         if (source == LandmarkSource.None) return (predictedLandmarks, zeros_like(predictedVisible));
-        if (source == LandmarkSource.Predicted || truth is null || truthVisibility is null) return (predictedLandmarks, predictedVisible);
+        if (source == LandmarkSource.Predicted || truth is null || truth.LabelledSamples == 0) return (predictedLandmarks, predictedVisible);
 
-        var truthVisible = truthVisibility.ne(0);
+        var truthVisible = truth.Visible;
         var hasTruth = truthVisible.any(1, keepdim: true);
         var visible = where(hasTruth, truthVisible, predictedVisible);
         // Visible true landmarks replace predictions; elsewhere the (finite) predictions stay, gated off or not by `visible`.
-        var landmarks = where(truthVisible.unsqueeze(-1), truth.to(predictedLandmarks.dtype), predictedLandmarks);
+        var landmarks = where(truthVisible.unsqueeze(-1), truth.Positions.to(predictedLandmarks.dtype), predictedLandmarks);
         return (landmarks, visible);
     }
 
-    private void ValidateInputs(Tensor images, Tensor? truth, Tensor? truthVisibility)
+    private void ValidateInputs(Tensor images, LandmarkTargets? truth)
     {
         if (images.dim() != 4 || images.shape[1] != 3 || images.shape[2] != options.ImageHeight || images.shape[3] != options.ImageWidth)
         {
             throw new ArgumentException(
                 $"Expected images [N, 3, {options.ImageHeight}, {options.ImageWidth}], got [{string.Join(", ", images.shape)}].", nameof(images));
         }
-        if ((truth is null) != (truthVisibility is null))
-            throw new ArgumentException("Ground-truth landmarks and visibility must be given together.", truth is null ? "groundTruthLandmarks" : "groundTruthVisibility");
-        if (truth is null || truthVisibility is null) return;
-        long n = images.shape[0], l = options.LandmarkCount;
-        if (!truth.shape.SequenceEqual([n, l, 2]) || !truth.is_floating_point())
-            throw new ArgumentException($"Expected floating point ground-truth landmarks [{n}, {l}, 2], got [{string.Join(", ", truth.shape)}].", "groundTruthLandmarks");
-        if (!truthVisibility.shape.SequenceEqual([n, l]))
-            throw new ArgumentException($"Expected ground-truth visibility [{n}, {l}], got [{string.Join(", ", truthVisibility.shape)}].", "groundTruthVisibility");
+        if (truth is not null && !truth.Positions.shape.SequenceEqual([images.shape[0], options.LandmarkCount, 2]))
+        {
+            throw new ArgumentException(
+                $"Expected ground-truth landmarks for {images.shape[0]} images and {options.LandmarkCount} slots, got [{string.Join(", ", truth.Positions.shape)}].",
+                "groundTruth");
+        }
     }
 }

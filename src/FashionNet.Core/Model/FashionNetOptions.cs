@@ -3,7 +3,7 @@ using FashionNet.Kernels;
 
 namespace FashionNet.Model;
 
-/// <summary>Sizes and behaviour of <see cref="FashionNetModel"/>. The paper leaves most sizes open (REFERENCE.md §1); the defaults suit ResNet18 at 224x224.</summary>
+/// <summary>Sizes and behaviour of <see cref="FashionNetModel"/>. The paper leaves most sizes open (window, fc sizes); the defaults suit ResNet18 at 224x224.</summary>
 public sealed class FashionNetOptions
 {
     /// <summary>Input image width in pixels; images passed to the model must have it.</summary>
@@ -54,9 +54,6 @@ public sealed class FashionNetOptions
     /// <summary>Binary attributes of the attribute head (DeepFashion: 1,000).</summary>
     public int AttributeCount { get; init; } = 1000;
 
-    /// <summary>Items (identities) of the optional item classification head; 0 for none.</summary>
-    public int ItemCount { get; init; }
-
     /// <summary>Landmarks the local branch pools at in training mode.</summary>
     public LandmarkSource TrainingLandmarks { get; init; } = LandmarkSource.GroundTruth;
 
@@ -84,7 +81,6 @@ public sealed class FashionNetOptions
         }
         if (PoolingWindow < 1 || PoolingWindow % 2 == 0)
             throw new ArgumentException($"{nameof(PoolingWindow)} must be odd and at least 1, got {PoolingWindow}.", parameterName);
-        if (ItemCount < 0) throw new ArgumentException($"{nameof(ItemCount)} must be >= 0, got {ItemCount}.", parameterName);
         if (!(VisibilityThreshold > 0 && VisibilityThreshold < 1))
             throw new ArgumentException($"{nameof(VisibilityThreshold)} must be in (0, 1), got {VisibilityThreshold}.", parameterName);
         if (!Enum.IsDefined(TrainingLandmarks) || !Enum.IsDefined(EvaluationLandmarks) || !Enum.IsDefined(PoolingBackend))

@@ -10,7 +10,6 @@ namespace FashionNet.Model;
 /// <param name="VisibilityLogits">Visibility logits <c>[N, L]</c>: positive means visible.</param>
 /// <param name="CategoryLogits">Category logits <c>[N, CategoryCount]</c>.</param>
 /// <param name="AttributeLogits">Attribute logits <c>[N, AttributeCount]</c>.</param>
-/// <param name="ItemLogits">Item logits <c>[N, ItemCount]</c>, or null without an item head.</param>
 public sealed record FashionNetOutput(
     Tensor Embedding,
     Tensor GlobalFeature,
@@ -18,8 +17,7 @@ public sealed record FashionNetOutput(
     Tensor Landmarks,
     Tensor VisibilityLogits,
     Tensor CategoryLogits,
-    Tensor AttributeLogits,
-    Tensor? ItemLogits) : IDisposable
+    Tensor AttributeLogits) : IDisposable
 {
     /// <summary>Moves every tensor to the enclosing dispose scope (for outputs created inside an inner scope).</summary>
     public FashionNetOutput MoveToOuterDisposeScope()
@@ -43,6 +41,5 @@ public sealed record FashionNetOutput(
         yield return VisibilityLogits;
         yield return CategoryLogits;
         yield return AttributeLogits;
-        if (ItemLogits is not null) yield return ItemLogits;
     }
 }

@@ -1,86 +1,94 @@
 using FashionNet.Data.Loading;
 using FashionNet.Kernels;
 using FashionNet.Model;
-using FashionNet.Model.Losses;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FashionNet.Training;
 
 /// <summary>The loss of one batch: the weighted total and each term, for logging.</summary>
-/// <param name="Total">The weighted sum of the active terms (a scalar that backpropagates).</param>
-/// <param name="Terms">Each active term, unweighted, by name (<c>landmarks</c>, <c>visibility</c>, <c>category</c>, <c>attributes</c>, <c>triplet</c>).</param>
+/// <param name="Total">The weighted sum of the terms computed (a scalar that backpropagates).</param>
+/// <param name="Terms">Each term computed, unweighted, by name.</param>
 public sealed record BatchLoss(Tensor Total, IReadOnlyDictionary<string, Tensor> Terms);
 
 /// <summary>
-/// FashionNet's training objective, composed from the library's loss pieces: visibility-masked landmark L2,
-/// visibility cross-entropy, category cross-entropy, the weighted attribute loss and batch-hard triplet loss. A term
-/// with weight 0, or whose labels the batch lacks entirely, is left out; per-sample missing labels are masked by the
-/// pieces themselves.
+/// FashionNet's training objective: a list of named <see cref="ILossTerm"/>s, weighted per stage by name (the way
+/// pytorch-metric-learning composes losses). A term runs only when its weight is above 0; a term whose labels the batch
+/// lacks gives nothing, and samples without its labels are masked inside it. Weights naming a term the criterion does
+/// not have, or a negative weight, are rejected with the name.
 /// </summary>
 public sealed class FashionNetCriterion : IDisposable
 {
-    private readonly LandmarkRegressionLoss _landmarks = new();
-    private readonly VisibilityLoss _visibility = new();
-    private readonly MaskedCrossEntropyLoss _category = new();
-    private readonly WeightedAttributeLoss? _attributes;
-    private readonly BatchHardMiner _miner = new();
-    private readonly TripletMarginLoss _triplet;
+    private readonly ILossTerm[] _terms;
 
-    /// <summary>Creates the objective.</summary>
+    /// <summary>Composes a criterion from terms, which it takes ownership of (and disposes).</summary>
+    /// <param name="terms">The terms; names must be distinct.</param>
+    /// <exception cref="ArgumentException">Two terms share a name.</exception>
+    public FashionNetCriterion(IEnumerable<ILossTerm> terms)
+    {
+        ArgumentNullException.ThrowIfNull(terms);
+        _terms = [.. terms];
+        var duplicate = _terms.GroupBy(t => t.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw new ArgumentException($"Two loss terms are named '{duplicate.Key}'.", nameof(terms));
+    }
+
+    /// <summary>
+    /// The paper's objective: landmark L2, visibility, category, attributes (when the training data has attribute
+    /// labels) and batch-hard triplet, named as in <see cref="LossTermNames"/>.
+    /// </summary>
     /// <param name="tripletMargin">Margin of the triplet loss.</param>
     /// <param name="attributeWeights">Per-attribute w_pos / w_neg from the training set, or null when it has no attributes.</param>
-    public FashionNetCriterion(double tripletMargin, AttributeWeights? attributeWeights)
+    public static FashionNetCriterion Standard(double tripletMargin, AttributeWeights? attributeWeights)
     {
-        _triplet = new TripletMarginLoss(tripletMargin);
-        if (attributeWeights is not null && attributeWeights.Positive.Count > 0)
+        var terms = new List<ILossTerm> { new LandmarkTerm(), new VisibilityTerm(), new CategoryTerm() };
+        if (attributeWeights is not null && attributeWeights.Positive.Count > 0) terms.Add(new AttributeTerm(attributeWeights));
+        terms.Add(new TripletTerm(tripletMargin));
+        return new FashionNetCriterion(terms);
+    }
+
+    /// <summary>The terms' names, in computation order.</summary>
+    public IReadOnlyList<string> TermNames => [.. _terms.Select(t => t.Name)];
+
+    /// <summary>
+    /// Checks a stage's weights against this criterion: every name must be a term, every weight finite and not negative.
+    /// Weights the criterion has no term for are an error, except the standard names (a dataset without attribute labels
+    /// gives a criterion without the attribute term, and a config may still weight it).
+    /// </summary>
+    /// <param name="weights">Weights by term name.</param>
+    /// <param name="source">Where the weights come from, for the message (e.g. <c>stage2.lossWeights</c>).</param>
+    /// <exception cref="ArgumentException">A name is unknown or a weight invalid; the message names it.</exception>
+    public void ValidateWeights(IReadOnlyDictionary<string, double> weights, string source)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        foreach (var (name, weight) in weights)
         {
-            var (positive, negative) = attributeWeights.ToTensors();
-            using (positive)
-            using (negative)
-                _attributes = new WeightedAttributeLoss(positive, negative);
+            if (!_terms.Any(t => t.Name == name) && !LossTermNames.All.Contains(name))
+                throw new ArgumentException($"{source}: unknown loss term '{name}'; the terms are {string.Join(", ", TermNames)}.", nameof(weights));
+            if (!(weight >= 0) || !double.IsFinite(weight))
+                throw new ArgumentException($"{source}: the weight of '{name}' must be finite and not negative, got {weight}.", nameof(weights));
         }
     }
 
     /// <summary>Computes the loss of <paramref name="output"/> on <paramref name="batch"/>, in the caller's dispose scope.</summary>
     /// <param name="output">The model's output for the batch's images.</param>
-    /// <param name="batch">The batch, with landmarks in network-input pixels.</param>
-    /// <param name="weights">This stage's loss weights.</param>
-    public BatchLoss Compute(FashionNetOutput output, FashionBatch batch, LossWeights weights)
+    /// <param name="batch">The batch with its labels.</param>
+    /// <param name="weights">This stage's weights by term name; a term not named has weight 0 and is not computed.</param>
+    /// <exception cref="ArgumentException">A weight names an unknown term or is invalid.</exception>
+    public BatchLoss Compute(FashionNetOutput output, FashionBatch batch, IReadOnlyDictionary<string, double> weights)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(batch);
-        ArgumentNullException.ThrowIfNull(weights);
+        ValidateWeights(weights, "loss weights");
 
         var terms = new Dictionary<string, Tensor>();
         var weighted = new List<Tensor>();
-        void Add(string name, double weight, Func<Tensor> term)
+        foreach (var term in _terms)
         {
-            if (weight == 0) return;
-            var value = term();
-            terms[name] = value;
+            double weight = weights.GetValueOrDefault(term.Name);
+            if (weight <= 0) continue;
+            if (term.Compute(output, batch) is not { } value) continue;
+            terms[term.Name] = value;
             weighted.Add(value * weight);
         }
-
-        if (batch.Presence.any().item<bool>())
-        {
-            var visible = BatchTargets.VisibleLandmarks(batch);
-            Add("landmarks", weights.Landmarks, () => _landmarks.call(output.Landmarks, BatchTargets.NormalizedLandmarks(batch), visible));
-            Add("visibility", weights.Visibility, () => _visibility.call(output.VisibilityLogits, visible, batch.Presence));
-        }
-        if (batch.Categories.ge(0).any().item<bool>())
-            Add("category", weights.Category, () => _category.call(output.CategoryLogits, batch.Categories));
-        if (_attributes is not null && batch.Attributes.shape[1] == output.AttributeLogits.shape[1] && batch.AttributeMask.any().item<bool>())
-            Add("attributes", weights.Attributes, () => _attributes.call(output.AttributeLogits, batch.Attributes, batch.AttributeMask));
-        if (batch.ItemIndices.ge(0).any().item<bool>())
-        {
-            Add("triplet", weights.Triplet, () =>
-            {
-                using var triplets = _miner.call(output.Embedding, batch.ItemIndices);
-                return _triplet.call(output.Embedding, triplets);
-            });
-        }
-
         var total = weighted.Count > 0 ? stack(weighted).sum() : output.Embedding.sum() * 0;
         return new BatchLoss(total, terms);
     }
@@ -88,11 +96,6 @@ public sealed class FashionNetCriterion : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        _landmarks.Dispose();
-        _visibility.Dispose();
-        _category.Dispose();
-        _attributes?.Dispose();
-        _miner.Dispose();
-        _triplet.Dispose();
+        foreach (var term in _terms) term.Dispose();
     }
 }

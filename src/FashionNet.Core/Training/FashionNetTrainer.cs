@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using FashionNet.Checkpoints;
+using FashionNet.Data.Imaging;
 using FashionNet.Data.Loading;
 using FashionNet.Model;
 using TorchSharp;
@@ -36,6 +38,9 @@ public sealed record TrainingRunOptions
     /// <summary>Called before each epoch with (stage, epoch, batches in the epoch).</summary>
     public Action<int, int, int>? OnEpochStart { get; init; }
 
+    /// <summary>Called for every training image left out because it could not be read (with <see cref="DataLoaderOptions.SkipBadImages"/>).</summary>
+    public Action<SkippedImage>? OnSkippedImage { get; init; }
+
     /// <summary>Path of the latest checkpoint.</summary>
     public string LastCheckpoint => Path.Combine(Directory, "last.ckpt");
 
@@ -62,6 +67,7 @@ public sealed record TrainingSummary(string BestCheckpoint, IReadOnlyDictionary<
 public sealed class FashionNetTrainer
 {
     private readonly FashionNetModel _model;
+    private readonly IImageNormalizer _normalizer;
     private readonly TrainingOptions _options;
     private readonly FashionDataLoader _loader;
     private readonly FashionNetCriterion _criterion;
@@ -70,19 +76,22 @@ public sealed class FashionNetTrainer
 
     /// <summary>Creates a trainer.</summary>
     /// <param name="model">The model to train, already initialized (e.g. with ImageNet weights).</param>
+    /// <param name="normalizer">The input normalization of the model's backbone (what the loader applies); stored in every checkpoint.</param>
     /// <param name="options">The run's configuration.</param>
     /// <param name="loader">Training batches, P x K sampled; its epoch argument is the trainer's epoch key.</param>
     /// <param name="criterion">The objective.</param>
     /// <param name="validator">Validation between epochs, or null to keep the last model as the best.</param>
     /// <param name="modelFingerprint">Identifies the architecture in checkpoints; resuming checks it.</param>
-    public FashionNetTrainer(FashionNetModel model, TrainingOptions options, FashionDataLoader loader, FashionNetCriterion criterion,
+    public FashionNetTrainer(FashionNetModel model, IImageNormalizer normalizer, TrainingOptions options, FashionDataLoader loader, FashionNetCriterion criterion,
         IModelValidator? validator, string modelFingerprint)
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
+        _normalizer = normalizer ?? throw new ArgumentNullException(nameof(normalizer));
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _options.Validate();
         _loader = loader ?? throw new ArgumentNullException(nameof(loader));
         _criterion = criterion ?? throw new ArgumentNullException(nameof(criterion));
+        foreach (int stage in new[] { 1, 2 }) _criterion.ValidateWeights(_options.StageOptions(stage).LossWeights, $"stage{stage}.lossWeights");
         _validator = validator;
         ArgumentException.ThrowIfNullOrWhiteSpace(modelFingerprint);
         _modelFingerprint = modelFingerprint;
@@ -146,13 +155,13 @@ public sealed class FashionNetTrainer
         var progress = new TrainingProgress(stage, 0, 0, null);
         if (resumeFrom is not null)
         {
-            CheckpointFile.Load(run.LastCheckpoint, _model, optimizer, _modelFingerprint);
+            CheckpointFile.Resume(run.LastCheckpoint, _model, optimizer, _modelFingerprint);
             progress = resumeFrom;
         }
         else if (stage == 2 && File.Exists(run.BestCheckpoint(1)))
         {
             // Stage 2 starts from the best stage-1 weights with a fresh optimizer, as in the paper.
-            CheckpointFile.Load(run.BestCheckpoint(1), _model, optimizer: null, _modelFingerprint);
+            CheckpointFile.LoadWeights(run.BestCheckpoint(1), _model, _modelFingerprint);
         }
 
         var loader = stage == 1 && Stage1Loader is not null ? Stage1Loader : _loader;
@@ -169,12 +178,15 @@ public sealed class FashionNetTrainer
             int key = EpochKey(stage, epoch);
             run.OnEpochStart?.Invoke(stage, epoch + 1, loader.BatchCount(key));
             var sums = new Dictionary<string, double>();
-            int batches = 0;
+            int batches = 0, skippedImages = 0;
             _model.train();
             foreach (var batch in loader.ReadEpoch(key, cancellationToken))
             {
                 using (batch)
                 {
+                    skippedImages += batch.SkippedImages.Count;
+                    foreach (var skipped in batch.SkippedImages) run.OnSkippedImage?.Invoke(skipped);
+                    if (batch.Count == 0) continue;
                     var values = Step(batch, optimizer, schedule.RateAt(progress.GlobalStep), stageOptions.LossWeights);
                     progress = progress with { GlobalStep = progress.GlobalStep + 1 };
                     stepsTaken++;
@@ -187,6 +199,7 @@ public sealed class FashionNetTrainer
             }
 
             var epochValues = sums.ToDictionary(kv => kv.Key, kv => kv.Value / Math.Max(1, batches));
+            if (loader.Options.SkipBadImages) epochValues["skipped_images"] = skippedImages;
             IReadOnlyDictionary<string, double> metrics = new Dictionary<string, double>();
             if (_validator is not null)
             {
@@ -207,22 +220,22 @@ public sealed class FashionNetTrainer
             var metadata = new CheckpointMetadata(_modelFingerprint, _options.ToJson(), progress, DateTimeOffset.UtcNow, metrics);
             if (improved)
             {
-                CheckpointFile.Save(run.BestCheckpoint(stage), _model, optimizer: null, metadata);
+                CheckpointFile.Save(run.BestCheckpoint(stage), _model, _normalizer, optimizer: null, metadata);
                 bestMetrics = metrics;
             }
-            CheckpointFile.Save(run.LastCheckpoint, _model, optimizer, metadata);
+            CheckpointFile.Save(run.LastCheckpoint, _model, _normalizer, optimizer, metadata);
         }
         return (stepsTaken, run.BestCheckpoint(stage), bestMetrics);
     }
 
-    private Dictionary<string, double> Step(FashionBatch batch, OptimizerHelper optimizer, double learningRate, LossWeights weights)
+    private Dictionary<string, double> Step(FashionBatch batch, OptimizerHelper optimizer, double learningRate, IReadOnlyDictionary<string, double> weights)
     {
         var clock = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
         foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate * group.InitialLearningRate / _options.Optimizer.LearningRate;
         optimizer.zero_grad();
 
-        using var output = _model.call(batch.Images, BatchTargets.NormalizedLandmarks(batch), BatchTargets.VisibleLandmarks(batch));
+        using var output = _model.call(batch.Images, batch.Landmarks);
         var loss = _criterion.Compute(output, batch, weights);
         loss.Total.backward();
         if (_options.Optimizer.GradientClipNorm > 0)

@@ -98,13 +98,12 @@ public sealed class FashionNetTraining : IDisposable
         var trainTransform = ImageTransform.Training(recipe.ImageSize);
         var trainLoader = new FashionDataLoader(dataset, trainSampler, trainTransform, normalizer, loaderOptions);
         var stage1Loader = stage1Sampler is null ? null : new FashionDataLoader(stage1Dataset, stage1Sampler, trainTransform, normalizer, loaderOptions);
-        bool hasItems = dataset.Samples.Any(s => s.ItemIndex is not null);
         var attributeWeights = AttributeWeightsOf(dataset, dataset.IndicesOf(EvaluationSplit.Train))
             ?? AttributeWeightsOf(stage1Dataset, stage1Dataset.IndicesOf(EvaluationSplit.Train));
-        var criterion = new FashionNetCriterion(options.TripletMargin, attributeWeights);
+        var criterion = FashionNetCriterion.Standard(options.TripletMargin, attributeWeights);
 
         // In-shop style data validates retrieval on query vs gallery; data without items validates on its val split.
-        var heldOut = hasItems
+        var heldOut = dataset.HasItems
             ? dataset.IndicesOf(EvaluationSplit.Query).Concat(dataset.IndicesOf(EvaluationSplit.Gallery)).ToArray()
             : [.. dataset.IndicesOf(EvaluationSplit.Validation)];
         FashionDataLoader? validationLoader = null;
@@ -112,11 +111,11 @@ public sealed class FashionNetTraining : IDisposable
         if (data.Validate && heldOut.Length > 0)
         {
             validationLoader = FashionDataLoader.ForEvaluation(dataset, heldOut, recipe.ImageSize, normalizer, data.EvaluationBatchSize, loaderOptions);
-            validator = hasItems
+            validator = dataset.HasItems
                 ? new InShopValidator(dataset, validationLoader)
                 : new HeldOutSplitValidator(dataset, validationLoader, heldOut.Any(i => dataset.Samples[i].CategoryIndex is not null));
         }
-        var trainer = new FashionNetTrainer(model, options, trainLoader, criterion, validator, recipe.Fingerprint) { Stage1Loader = stage1Loader };
+        var trainer = new FashionNetTrainer(model, normalizer, options, trainLoader, criterion, validator, recipe.Fingerprint) { Stage1Loader = stage1Loader };
         return new FashionNetTraining(recipe, model, normalizer, criterion, trainer, validationLoader, validator);
     }
 
@@ -125,7 +124,7 @@ public sealed class FashionNetTraining : IDisposable
     {
         var train = dataset.IndicesOf(EvaluationSplit.Train);
         if (train.Count == 0) throw new ArgumentException($"The dataset at '{dataset.Root}' has no training split.", nameof(dataset));
-        return dataset.Samples.Any(s => s.ItemIndex is not null)
+        return dataset.HasItems
             ? ItemSampler(dataset, train, options)
             : new ShuffledBatchSampler(train, options.ItemsPerBatch * options.ImagesPerItem, options.Seed);
     }

@@ -33,14 +33,7 @@ public sealed class HeldOutSplitValidator : IModelValidator
     /// <inheritdoc/>
     public IReadOnlyDictionary<string, double> Validate(FashionNetModel model, CancellationToken cancellationToken)
     {
-        using var predictions = DatasetPredictions.Predict(model, _loader, cancellationToken);
-        var metrics = new Dictionary<string, double>();
-        if (_hasCategories)
-        {
-            foreach (var rate in BenchmarkEvaluation.Categories(_dataset, predictions, [1, 3, 5]).TopK)
-                metrics[$"category_top{rate.K}"] = rate.Rate;
-        }
-        InShopValidator.AddLandmarkMetrics(metrics, BenchmarkEvaluation.Landmarks(_dataset, predictions));
-        return metrics;
+        using var predictions = DatasetPredictions.Predict(model, _loader, cancellationToken: cancellationToken);
+        return InShopValidator.MetricsOf(DatasetEvaluation.Measure(_dataset, EvaluationProtocol.Predictions, predictions, model).Report);
     }
 }

@@ -7,8 +7,9 @@ namespace FashionNet.Training;
 
 /// <summary>
 /// Validates on an In-shop style split: retrieval hit rate of the query images against the gallery (<c>r@1</c>,
-/// <c>r@5</c>, ...; <c>r@1</c> selects the best model) and, where the images have landmarks, the landmark normalized
-/// error (<c>landmark_error</c>, mean over slots; it breaks <c>r@1</c> ties) and detection rate at 0.05 (<c>landmark_detection@0.05</c>).
+/// <c>r@5</c>, ...; <c>r@1</c> selects the best model) and, where the images have them, category accuracy
+/// (<c>category_top1</c>, ...), the landmark normalized error (<c>landmark_error</c>, mean over slots; it breaks
+/// <c>r@1</c> ties) and detection rate at 0.05 (<c>landmark_detection@0.05</c>).
 /// </summary>
 public sealed class InShopValidator : IModelValidator
 {
@@ -30,12 +31,8 @@ public sealed class InShopValidator : IModelValidator
     /// <inheritdoc/>
     public IReadOnlyDictionary<string, double> Validate(FashionNetModel model, CancellationToken cancellationToken)
     {
-        using var predictions = DatasetPredictions.Predict(model, _loader, cancellationToken);
-        var metrics = new Dictionary<string, double>();
-        foreach (var rate in BenchmarkEvaluation.InShopRetrieval(_dataset, predictions.SampleIndices, predictions.Embeddings).HitRate)
-            metrics[$"r@{rate.K}"] = rate.Rate;
-        AddLandmarkMetrics(metrics, BenchmarkEvaluation.Landmarks(_dataset, predictions));
-        return metrics;
+        using var predictions = DatasetPredictions.Predict(model, _loader, cancellationToken: cancellationToken);
+        return MetricsOf(DatasetEvaluation.Measure(_dataset, EvaluationProtocol.InShopRetrieval, predictions, model).Report);
     }
 
     /// <summary>
@@ -52,11 +49,20 @@ public sealed class InShopValidator : IModelValidator
             && candidateError < bestError;
     }
 
-    /// <summary>Adds <c>landmark_error</c> and <c>landmark_detection@0.05</c> when the samples had visible landmarks.</summary>
-    internal static void AddLandmarkMetrics(Dictionary<string, double> metrics, LandmarkErrorResult landmarks)
+    /// <summary>
+    /// A report as named validation metrics: <c>r@K</c>, <c>category_topK</c>, <c>landmark_error</c> and
+    /// <c>landmark_detection@0.05</c>, each where the report has it.
+    /// </summary>
+    internal static Dictionary<string, double> MetricsOf(BenchmarkReport report)
     {
-        if (landmarks.MeanError is not { } error) return;
-        metrics["landmark_error"] = error;
-        metrics["landmark_detection@0.05"] = landmarks.DetectionRates.First(r => r.Threshold == 0.05).Rate;
+        var metrics = new Dictionary<string, double>();
+        foreach (var rate in report.Retrieval?.HitRate ?? []) metrics[$"r@{rate.K}"] = rate.Rate;
+        foreach (var rate in report.Category?.TopK ?? []) metrics[$"category_top{rate.K}"] = rate.Rate;
+        if (report.Landmarks?.MeanError is { } error)
+        {
+            metrics["landmark_error"] = error;
+            metrics["landmark_detection@0.05"] = report.Landmarks.DetectionRates.First(r => r.Threshold == 0.05).Rate;
+        }
+        return metrics;
     }
 }

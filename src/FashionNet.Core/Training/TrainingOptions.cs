@@ -67,41 +67,35 @@ public sealed record ScheduleOptions
     public double StepFactor { get; init; } = 0.1;
 }
 
-/// <summary>Weights of the loss terms in one stage; 0 switches a term off.</summary>
-public sealed record LossWeights
-{
-    /// <summary>Visibility-masked landmark L2.</summary>
-    public double Landmarks { get; init; } = 1;
-
-    /// <summary>Landmark visibility cross-entropy.</summary>
-    public double Visibility { get; init; } = 1;
-
-    /// <summary>Category cross-entropy.</summary>
-    public double Category { get; init; } = 1;
-
-    /// <summary>Weighted attribute loss.</summary>
-    public double Attributes { get; init; } = 1;
-
-    /// <summary>Batch-hard triplet loss on the embedding.</summary>
-    public double Triplet { get; init; } = 1;
-}
-
 /// <summary>One training stage.</summary>
 public sealed record StageOptions
 {
     /// <summary>Epochs of this stage.</summary>
     public int Epochs { get; init; } = 1;
 
-    /// <summary>Loss weights of this stage.</summary>
-    public LossWeights LossWeights { get; init; } = new();
+    /// <summary>
+    /// Loss weights of this stage by term name (<see cref="LossTermNames"/>); a term not named is off in this stage.
+    /// In JSON an object, e.g. <c>{ "landmarks": 20, "visibility": 2, "triplet": 1 }</c>.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> LossWeights { get; init; } = new Dictionary<string, double>();
 
     /// <summary>Multiplies the base learning rate in this stage (e.g. below 1 to fine-tune gently from stage 1).</summary>
     public double LearningRateFactor { get; init; } = 1;
+
+    /// <summary>Value equality, the loss weights compared by content (a record compares dictionaries by reference).</summary>
+    public bool Equals(StageOptions? other) =>
+        other is not null && Epochs == other.Epochs && LearningRateFactor.Equals(other.LearningRateFactor)
+        && LossWeights.Count == other.LossWeights.Count
+        && LossWeights.All(w => other.LossWeights.TryGetValue(w.Key, out double weight) && weight.Equals(w.Value));
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Epochs, LearningRateFactor, LossWeights.Count);
 }
 
 /// <summary>
 /// Everything that defines a training run, loadable from JSON (camelCase keys; unknown keys are errors) and
-/// overridable from the command line. Two stages by default, as in the paper: landmarks weighted high, then all equal.
+/// overridable from the command line. Two stages, as in the paper: stage 1 weights the landmark terms high, stage 2
+/// starts from the best stage-1 model with its own weights (the defaults weight every term 1 there).
 /// </summary>
 public sealed record TrainingOptions
 {
@@ -120,14 +114,20 @@ public sealed record TrainingOptions
     /// <summary>Learning-rate schedule of each stage.</summary>
     public ScheduleOptions Schedule { get; init; } = new();
 
-    /// <summary>Stage 1: landmark and visibility losses weighted high.</summary>
-    public StageOptions Stage1 { get; init; } = new() { Epochs = 2, LossWeights = new() { Landmarks = 5, Visibility = 5 } };
+    /// <summary>Stage 1: by default the landmark and visibility terms weighted 5, the others 1.</summary>
+    public StageOptions Stage1 { get; init; } = new()
+    {
+        Epochs = 2,
+        LossWeights = Weights((LossTermNames.Landmarks, 5), (LossTermNames.Visibility, 5), (LossTermNames.Category, 1), (LossTermNames.Attributes, 1), (LossTermNames.Triplet, 1)),
+    };
 
-    /// <summary>Stage 2: starts from the best stage-1 model, all losses weighted equally.</summary>
-    public StageOptions Stage2 { get; init; } = new() { Epochs = 4 };
+    /// <summary>Stage 2: starts from the best stage-1 model; by default every term weighted 1.</summary>
+    public StageOptions Stage2 { get; init; } = new() { Epochs = 4, LossWeights = Weights([.. LossTermNames.All.Select(name => (name, 1.0))]) };
 
     /// <summary>Triplet margin (Euclidean distance between L2-normalized embeddings).</summary>
     public double TripletMargin { get; init; } = 0.2;
+
+    private static Dictionary<string, double> Weights(params (string Name, double Weight)[] weights) => weights.ToDictionary(w => w.Name, w => w.Weight);
 
     /// <summary>The options of one stage (1 or 2).</summary>
     public StageOptions StageOptions(int stage) => stage switch
@@ -197,9 +197,12 @@ public sealed record TrainingOptions
             var s = StageOptions(stage);
             Require(s.Epochs >= 0, $"stage{stage}.epochs", "must not be negative");
             Require(s.LearningRateFactor > 0 && double.IsFinite(s.LearningRateFactor), $"stage{stage}.learningRateFactor", "must be a positive number");
-            var w = s.LossWeights;
-            Require(new[] { w.Landmarks, w.Visibility, w.Category, w.Attributes, w.Triplet }.All(x => x >= 0 && double.IsFinite(x)),
-                $"stage{stage}.lossWeights", "must all be finite and not negative");
+            Require(s.LossWeights is not null, $"stage{stage}.lossWeights", "must be an object of weights by loss term");
+            foreach (var (name, weight) in s.LossWeights!)
+            {
+                Require(LossTermNames.All.Contains(name), $"stage{stage}.lossWeights.{name}", $"is not a loss term (the terms are {string.Join(", ", LossTermNames.All)})");
+                Require(weight >= 0 && double.IsFinite(weight), $"stage{stage}.lossWeights.{name}", "must be finite and not negative");
+            }
         }
     }
 }

@@ -102,14 +102,14 @@ public sealed class BenchmarkEvaluationTests
     public void ReportJsonHoldsTheRunAndOnlyTheMeasuresTaken()
     {
         var retrieval = new RetrievalEvaluationResult(3, 5, 0, [new(1, 0.25), new(10, 0.5)], [new(1, 0.125), new(10, 0.375)]);
-        var report = new BenchmarkReport("imagenet-resnet18", "/data/inshop", "inshop", 8, Retrieval: retrieval);
+        var report = new BenchmarkReport("imagenet-resnet18", "/data/inshop", EvaluationProtocol.InShopRetrieval, 8, Retrieval: retrieval);
 
         using var document = JsonDocument.Parse(EvaluationJson.Serialize(report));
 
         var root = document.RootElement;
-        Assert.Equal(["model", "dataset", "protocol", "imageCount", "retrieval", "category", "attributes", "landmarks"],
+        Assert.Equal(["model", "dataset", "protocol", "imageCount", "retrieval", "category", "attributes", "landmarks", "gating"],
             root.EnumerateObject().Select(p => p.Name));
-        Assert.Equal("inshop", root.GetProperty("protocol").GetString());
+        Assert.Equal("InShopRetrieval", root.GetProperty("protocol").GetString());
         Assert.Equal(0.5, root.GetProperty("retrieval").GetProperty("hitRate")[1].GetProperty("rate").GetDouble());
         Assert.Equal(JsonValueKind.Null, root.GetProperty("category").ValueKind);
     }

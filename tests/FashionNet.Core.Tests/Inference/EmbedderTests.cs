@@ -1,3 +1,6 @@
+using FashionNet.Checkpoints;
+using FashionNet.Data.Imaging;
+using FashionNet.Model;
 using FashionNet.Inference;
 using FashionNet.Training;
 using static TorchSharp.torch;
@@ -57,7 +60,7 @@ public sealed class EmbedderTests(InferenceFixture fixture) : IClassFixture<Infe
         string path = fixture.NewPath("foreign.ckpt");
         using (var layer = nn.Linear(2, 2))
         {
-            CheckpointFile.Save(path, layer, null,
+            CheckpointFile.Save(path, layer, ChannelNormalizer.ImageNet, null,
                 new CheckpointMetadata("not a recipe", "{}", new TrainingProgress(1, 0, 0, null), DateTimeOffset.UnixEpoch));
         }
 

@@ -1,3 +1,5 @@
+using FashionNet.Checkpoints;
+using FashionNet.Model;
 using FashionNet.Data.Annotations;
 using FashionNet.Data.Synthetic;
 using FashionNet.Inference;
@@ -42,11 +44,11 @@ public sealed class InferenceFixture : IDisposable
     public string SaveCheckpoint(ModelRecipe recipe, int seed)
     {
         TorchSharp.torch.manual_seed(seed);
-        var (model, _) = recipe.Build();
+        var (model, normalizer) = recipe.Build();
         using (model)
         {
             string path = NewPath("model.ckpt");
-            CheckpointFile.Save(path, model, null,
+            CheckpointFile.Save(path, model, normalizer, null,
                 new CheckpointMetadata(recipe.Fingerprint, "{}", new TrainingProgress(1, 0, 0, null), DateTimeOffset.UnixEpoch));
             return path;
         }

@@ -1,3 +1,4 @@
+using FashionNet.Model;
 using FashionNet.Inference;
 using FashionNet.Retrieval;
 

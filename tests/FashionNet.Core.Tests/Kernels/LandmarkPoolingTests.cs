@@ -10,18 +10,19 @@ namespace FashionNet.Tests.Kernels;
 /// </summary>
 public class LandmarkPoolingTests
 {
-    // A 4 x 4 map whose cell (h, w) holds h * 4 + w + 1, seen by a 40 x 40 image: one cell per 10 pixels.
+    // A 4 x 4 map whose cell (h, w) holds h * 4 + w + 1, seen by a 40 x 40 image: one cell per 10 pixels. The cases
+    // below give landmarks in those pixels for readability; Landmarks() normalizes them, as pooling takes them.
     private const float ImageSide = 40f;
 
     private static Tensor CountingMap() => arange(1, 17, dtype: ScalarType.Float32).view(1, 1, 4, 4);
 
     private static LandmarkPoolingOptions Options(KernelBackend backend, int windowSize = 3, int bins = 1) => new()
     {
-        ImageWidth = ImageSide, ImageHeight = ImageSide, WindowSize = windowSize, Bins = bins, Backend = backend,
+        WindowSize = windowSize, Bins = bins, Backend = backend,
     };
 
     private static Tensor Landmarks(params (float X, float Y)[] points) =>
-        tensor(points.SelectMany(p => new[] { p.X, p.Y }).ToArray()).view(1, points.Length, 2);
+        tensor(points.SelectMany(p => new[] { p.X / ImageSide, p.Y / ImageSide }).ToArray()).view(1, points.Length, 2);
 
     private static Tensor Visible(params bool[] visible) => tensor(visible).view(1, visible.Length);
 
@@ -186,22 +187,22 @@ public class LandmarkPoolingTests
     [MemberData(nameof(KernelBackends.OnCpuTensors), MemberType = typeof(KernelBackends))]
     public void LandmarksWithinAnUlpOfCellBoundariesPoolTheSameCellsAsTheReference(KernelBackend backend)
     {
-        // 7 cells over 100 pixels: boundaries at 100 k / 7, none exactly representable, where float32 arithmetic
-        // (x * 7 / 100 rounded twice) and the float64 rule disagree for many neighbouring coordinates.
+        // 7 cells: boundaries at k / 7, none exactly representable, where float32 arithmetic (x * 7 rounded to float)
+        // and the exact float64 rule disagree for neighbouring coordinates.
         using var scope = NewDisposeScope();
         var coordinates = new List<float>();
         for (int k = 1; k < 7; k++)
         {
-            float boundary = 100f * k / 7f;
+            float boundary = k / 7f;
             coordinates.AddRange([MathF.BitDecrement(MathF.BitDecrement(boundary)), MathF.BitDecrement(boundary), boundary,
                 MathF.BitIncrement(boundary), MathF.BitIncrement(MathF.BitIncrement(boundary))]);
         }
         int count = coordinates.Count;
-        var landmarks = tensor(coordinates.SelectMany(c => new[] { c, 100f - c }).ToArray(), [1, count, 2]);
+        var landmarks = tensor(coordinates.SelectMany(c => new[] { c, 1f - c }).ToArray(), [1, count, 2]);
         var visibility = ones(1, count);
         // Distinct values per column and row, so pooling a neighbouring cell changes the output.
         var features = arange(7 * 7, dtype: ScalarType.Float32).view(1, 1, 7, 7);
-        LandmarkPoolingOptions Options(KernelBackend kernel) => new() { ImageWidth = 100, ImageHeight = 100, WindowSize = 1, Bins = 1, Backend = kernel };
+        LandmarkPoolingOptions Options(KernelBackend kernel) => new() { WindowSize = 1, Bins = 1, Backend = kernel };
 
         var expected = KernelFunctional.LandmarkPool(features, landmarks, visibility, Options(KernelBackend.Reference));
         var actual = KernelFunctional.LandmarkPool(features, landmarks, visibility, Options(backend));
@@ -282,8 +283,6 @@ public class LandmarkPoolingTests
     [InlineData("landmarks of another batch size", "landmarks")]
     [InlineData("landmarks not finite", "landmarks")]
     [InlineData("visibility of another landmark count", "visibility")]
-    [InlineData("image width zero", "options")]
-    [InlineData("image height NaN", "options")]
     [InlineData("window size even", "options")]
     [InlineData("window size zero", "options")]
     [InlineData("bins zero", "options")]
@@ -301,8 +300,6 @@ public class LandmarkPoolingTests
             case "landmarks of another batch size": landmarks = zeros(1, 5, 2); break;
             case "landmarks not finite": landmarks[1, 2, 0] = float.PositiveInfinity; break;
             case "visibility of another landmark count": visibility = ones(2, 4); break;
-            case "image width zero": options = new LandmarkPoolingOptions { ImageWidth = 0, ImageHeight = ImageSide }; break;
-            case "image height NaN": options = new LandmarkPoolingOptions { ImageWidth = ImageSide, ImageHeight = float.NaN }; break;
             case "window size even": options = Options(KernelBackend.Cpu, windowSize: 4); break;
             case "window size zero": options = Options(KernelBackend.Cpu, windowSize: 0); break;
             case "bins zero": options = Options(KernelBackend.Cpu, bins: 0); break;
@@ -323,20 +320,18 @@ public class LandmarkPoolingTests
     }
 
     /// <summary>
-    /// N x C x 6 x 7 features seen by a 56 x 45 image (fractional cell scales), 5 landmarks per sample spread over the
-    /// image and beyond its borders, roughly one in five invisible.
+    /// N x C x 6 x 7 features, 5 landmarks per sample spread over the image and beyond its borders (normalized
+    /// coordinates -0.3 .. 1.3), roughly one in five invisible.
     /// </summary>
     private static (Tensor Features, Tensor Landmarks, Tensor Visibility, Func<KernelBackend, LandmarkPoolingOptions> Options) RandomProblem(
         Generator generator, int windowSize, int bins, int batch = 3, int channels = 4)
     {
-        const float width = 56f, height = 45f;
         var features = randn([batch, channels, 6, 7], generator: generator);
         var landmarks = rand([batch, 5, 2], generator: generator) * 1.6f - 0.3f;
-        landmarks = landmarks * tensor(new[] { width, height });
         var visibility = (rand([batch, 5], generator: generator) > 0.2f).to(ScalarType.Float32);
         return (features, landmarks, visibility, backend => new LandmarkPoolingOptions
         {
-            ImageWidth = width, ImageHeight = height, WindowSize = windowSize, Bins = bins, Backend = backend,
+            WindowSize = windowSize, Bins = bins, Backend = backend,
         });
     }
 

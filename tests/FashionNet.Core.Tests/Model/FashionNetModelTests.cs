@@ -1,3 +1,4 @@
+using FashionNet.Data;
 using FashionNet.Model;
 using FashionNet.Model.Backbones;
 using TorchSharp;
@@ -7,7 +8,7 @@ namespace FashionNet.Tests.Model;
 
 public class FashionNetModelTests
 {
-    private static FashionNetOptions SmallOptions(int size, int items = 0, LandmarkSource evaluation = LandmarkSource.Predicted, bool freeze = false,
+    private static FashionNetOptions SmallOptions(int size, LandmarkSource evaluation = LandmarkSource.Predicted, bool freeze = false,
         bool localBranch = true) => new()
     {
         ImageWidth = size,
@@ -19,7 +20,6 @@ public class FashionNetModelTests
         EmbeddingSize = 16,
         CategoryCount = 5,
         AttributeCount = 7,
-        ItemCount = items,
         EvaluationLandmarks = evaluation,
         FreezeTrunk = freeze,
         UseLocalBranch = localBranch,
@@ -31,9 +31,9 @@ public class FashionNetModelTests
     public void Forward_produces_every_output_with_its_documented_shape(BackboneKind kind, int size)
     {
         using var scope = NewDisposeScope();
-        using var model = new FashionNetModel(SmallOptions(size, items: 9), BackboneFactory.Create(kind));
+        using var model = new FashionNetModel(SmallOptions(size), BackboneFactory.Create(kind));
         model.eval();
-        using var output = model.forward(randn(2, 3, size, size), null, null);
+        using var output = model.forward(randn(2, 3, size, size), null);
 
         Assert.Equal([2L, 16], output.Embedding.shape);
         Assert.Equal([2L, 32], output.GlobalFeature.shape);
@@ -42,7 +42,6 @@ public class FashionNetModelTests
         Assert.Equal([2L, 8], output.VisibilityLogits.shape);
         Assert.Equal([2L, 5], output.CategoryLogits.shape);
         Assert.Equal([2L, 7], output.AttributeLogits.shape);
-        Assert.Equal([2L, 9], output.ItemLogits!.shape);
         Assert.True(allclose(output.Embedding.norm(1), ones(2), 1e-5, 1e-5));
         Assert.True(output.Landmarks.gt(0).all().item<bool>() && output.Landmarks.lt(1).all().item<bool>());
     }
@@ -53,7 +52,7 @@ public class FashionNetModelTests
         using var scope = NewDisposeScope();
         using var model = new FashionNetModel(SmallOptions(64, localBranch: false), ResNet.ResNet18());
         model.train();
-        using var output = model.forward(randn(2, 3, 64, 64), rand(2, 8, 2), ones(2, 8));
+        using var output = model.forward(randn(2, 3, 64, 64), Truth(rand(2, 8, 2), ones(2, 8)));
 
         Assert.Equal([2L, 0], output.LocalFeature.shape);
         Assert.Equal([2L, 16], output.Embedding.shape);
@@ -71,7 +70,7 @@ public class FashionNetModelTests
         using var model = new FashionNetModel(SmallOptions(64), ResNet.ResNet18());
         model.eval();
         var images = randn(3, 3, 64, 64);
-        using var output = model.forward(images, null, null);
+        using var output = model.forward(images, null);
         var embedding = model.Embed(images);
         Assert.Equal([3L, 16], embedding.shape);
         Assert.True(embedding.eq(output.Embedding).all().item<bool>());
@@ -81,11 +80,10 @@ public class FashionNetModelTests
     public void Training_with_ground_truth_landmarks_sends_gradient_to_every_branch()
     {
         using var scope = NewDisposeScope();
-        using var model = new FashionNetModel(SmallOptions(64, items: 3), ResNet.ResNet18());
+        using var model = new FashionNetModel(SmallOptions(64), ResNet.ResNet18());
         model.train();
-        var truth = rand(2, 8, 2);
         var visibility = tensor(new float[] { 1, 1, 1, 0, 0, 1, 1, 1, 0, 1, 1, 1, 1, 1, 0, 1 }, [2L, 8]);
-        using var output = model.forward(randn(2, 3, 64, 64), truth, visibility);
+        using var output = model.forward(randn(2, 3, 64, 64), Truth(rand(2, 8, 2), visibility));
 
         SumOfAllOutputs(output).backward();
 
@@ -105,7 +103,7 @@ public class FashionNetModelTests
         using var model = new FashionNetModel(SmallOptions(64, freeze: true), ResNet.ResNet18());
         model.train();
         var trunkMean = model.state_dict()["backbone.layer3.1.bn2.running_mean"].clone();
-        using var output = model.forward(randn(2, 3, 64, 64), rand(2, 8, 2), ones(2, 8));
+        using var output = model.forward(randn(2, 3, 64, 64), Truth(rand(2, 8, 2), ones(2, 8)));
         SumOfAllOutputs(output).backward();
         Assert.True(model.state_dict()["backbone.layer3.1.bn2.running_mean"].eq(trunkMean).all().item<bool>());
 
@@ -118,28 +116,37 @@ public class FashionNetModelTests
     }
 
     [Fact]
-    public void Evaluation_pools_at_the_configured_landmarks()
+    public void Pooling_at_ground_truth_equal_to_the_predictions_is_bit_identical_to_pooling_at_the_predictions()
     {
         using var scope = NewDisposeScope();
-        var images = randn(2, 3, 64, 64);
-        var truth = full(2, 8, 2, 0.1f); // near the top-left corner, far from the untrained predictions (about 0.5)
-        var noneVisible = zeros(2, 8);
-        var allVisible = ones(2, 8);
-
+        var images = randn(4, 3, 64, 64);
         using var withPredictions = new FashionNetModel(SmallOptions(64), ResNet.ResNet18());
         withPredictions.eval();
-        using var reference = withPredictions.forward(images, null, null);
-        using var truthIgnored = withPredictions.forward(images, truth, allVisible);
-        Assert.True(truthIgnored.LocalFeature.eq(reference.LocalFeature).all().item<bool>());
+        using var reference = withPredictions.forward(images, null);
 
+        // The model's own predictions handed back as ground truth: a wrong scale, swapped x / y or an inverted
+        // visibility mask on the ground-truth path would pool other cells.
+        var predictedVisible = reference.VisibilityLogits.sigmoid().gt(withPredictions.Options.VisibilityThreshold);
+        Assert.True(predictedVisible.any().item<bool>() && !predictedVisible.all().item<bool>(), "the untrained gate should pass some slots, not all");
+        using var ownPredictions = new LandmarkTargets(reference.Landmarks.clone(), predictedVisible, ones_like(predictedVisible), labelledSamples: 4);
         using var withTruth = new FashionNetModel(SmallOptions(64, evaluation: LandmarkSource.GroundTruth), ResNet.ResNet18());
         withTruth.load_state_dict(withPredictions.state_dict());
         withTruth.eval();
-        using var fallback = withTruth.forward(images, truth, noneVisible); // no visible truth: predictions are used
+        using var pooledAtTruth = withTruth.forward(images, ownPredictions);
+        Assert.True(pooledAtTruth.LocalFeature.eq(reference.LocalFeature).all().item<bool>());
+        Assert.True(pooledAtTruth.Embedding.eq(reference.Embedding).all().item<bool>());
+
+        // Elsewhere the truth does change the local feature, not the global one; predictions ignore it.
+        using var elsewhere = Truth(full(4, 8, 2, 0.1f), ones(4, 8)); // near the top-left corner, far from the untrained predictions (about 0.5)
+        using var pooledElsewhere = withTruth.forward(images, elsewhere);
+        Assert.False(pooledElsewhere.LocalFeature.eq(reference.LocalFeature).all().item<bool>());
+        Assert.True(pooledElsewhere.GlobalFeature.eq(reference.GlobalFeature).all().item<bool>());
+        using var truthIgnored = withPredictions.forward(images, elsewhere);
+        Assert.True(truthIgnored.LocalFeature.eq(reference.LocalFeature).all().item<bool>());
+        // Samples without a visible true landmark fall back to the predictions.
+        using var noneVisible = Truth(full(4, 8, 2, 0.1f), zeros(4, 8));
+        using var fallback = withTruth.forward(images, noneVisible);
         Assert.True(fallback.LocalFeature.eq(reference.LocalFeature).all().item<bool>());
-        using var pooledAtTruth = withTruth.forward(images, truth, allVisible);
-        Assert.False(pooledAtTruth.LocalFeature.eq(reference.LocalFeature).all().item<bool>());
-        Assert.True(pooledAtTruth.GlobalFeature.eq(reference.GlobalFeature).all().item<bool>());
     }
 
     [Fact]
@@ -150,17 +157,18 @@ public class FashionNetModelTests
         var allVisible = ones(2, 8);
         using var model = new FashionNetModel(SmallOptions(64, evaluation: LandmarkSource.GroundTruth), ResNet.ResNet18());
         model.eval();
-        using var pooled = model.forward(images, full(2, 8, 2, 0.5f), allVisible);
+        using var truth = Truth(full(2, 8, 2, 0.5f), allVisible);
+        using var pooled = model.forward(images, truth);
         Assert.False(pooled.LocalFeature[0].eq(pooled.LocalFeature[1]).all().item<bool>());
 
         model.EvaluationLandmarks = LandmarkSource.None;
-        using var ablated = model.forward(images, full(2, 8, 2, 0.5f), allVisible);
+        using var ablated = model.forward(images, truth);
 
         // Nothing pooled: both images get the same local feature, and the global branch is untouched.
         Assert.True(ablated.LocalFeature[0].eq(ablated.LocalFeature[1]).all().item<bool>());
         Assert.True(ablated.GlobalFeature.eq(pooled.GlobalFeature).all().item<bool>());
         model.train();
-        using var training = model.forward(images, full(2, 8, 2, 0.5f), allVisible); // training mode follows TrainingLandmarks
+        using var training = model.forward(images, truth); // training mode follows TrainingLandmarks
         Assert.False(training.LocalFeature[0].eq(training.LocalFeature[1]).all().item<bool>());
         Assert.Throws<ArgumentOutOfRangeException>(() => model.EvaluationLandmarks = (LandmarkSource)42);
     }
@@ -170,17 +178,22 @@ public class FashionNetModelTests
     {
         using var scope = NewDisposeScope();
         using var model = new FashionNetModel(SmallOptions(64), ResNet.ResNet18());
-        Assert.Equal("images", Assert.Throws<ArgumentException>(() => model.forward(randn(1, 3, 32, 32), null, null)).ParamName);
-        Assert.Equal("groundTruthVisibility", Assert.Throws<ArgumentException>(() => model.forward(randn(1, 3, 64, 64), rand(1, 8, 2), null)).ParamName);
-        Assert.Equal("groundTruthLandmarks", Assert.Throws<ArgumentException>(() => model.forward(randn(1, 3, 64, 64), rand(1, 6, 2), ones(1, 6))).ParamName);
+        Assert.Equal("images", Assert.Throws<ArgumentException>(() => model.forward(randn(1, 3, 32, 32), null)).ParamName);
+        using var sixSlots = Truth(rand(1, 6, 2), ones(1, 6));
+        Assert.Equal("groundTruth", Assert.Throws<ArgumentException>(() => model.forward(randn(1, 3, 64, 64), sixSlots)).ParamName);
+        using var otherBatch = Truth(rand(2, 8, 2), ones(2, 8));
+        Assert.Equal("groundTruth", Assert.Throws<ArgumentException>(() => model.forward(randn(1, 3, 64, 64), otherBatch)).ParamName);
         Assert.Throws<ArgumentException>(() => new FashionNetModel(new FashionNetOptions { PoolingWindow = 2 }, ResNet.ResNet18()));
     }
 
     /// <summary>A scalar that depends on every output (squares, so that no gradient is a constant the heads could absorb).</summary>
     private static Tensor SumOfAllOutputs(FashionNetOutput output)
     {
-        var total = output.Embedding.square().sum() + output.Landmarks.square().sum() + output.VisibilityLogits.square().sum()
+        return output.Embedding.square().sum() + output.Landmarks.square().sum() + output.VisibilityLogits.square().sum()
             + output.CategoryLogits.square().sum() + output.AttributeLogits.square().sum();
-        return output.ItemLogits is null ? total : total + output.ItemLogits.square().sum();
     }
+
+    /// <summary>Ground truth with every slot labelled, visible where <paramref name="visibility"/> is nonzero.</summary>
+    private static LandmarkTargets Truth(Tensor positions, Tensor visibility) =>
+        new(positions, visibility.ne(0), ones_like(visibility, ScalarType.Bool), labelledSamples: (int)positions.shape[0]);
 }

@@ -1,3 +1,5 @@
+using FashionNet.Checkpoints;
+using FashionNet.Model;
 using FashionNet.Evaluation;
 using FashionNet.Data.Annotations;
 using FashionNet.Data.Loading;
@@ -26,8 +28,8 @@ public sealed class FashionNetTrainerTests(SyntheticTrainingFixture fixture) : I
         ItemsPerBatch = 4,
         ImagesPerItem = 2,
         Optimizer = new() { Kind = OptimizerKind.AdamW, LearningRate = 1e-3, BackboneLearningRateFactor = 1 },
-        Stage1 = new() { Epochs = stage1Epochs, LossWeights = new() { Landmarks = 5, Visibility = 5 } },
-        Stage2 = new() { Epochs = stage2Epochs },
+        Stage1 = new() { Epochs = stage1Epochs, LossWeights = new TrainingOptions().Stage1.LossWeights },
+        Stage2 = new() { Epochs = stage2Epochs, LossWeights = new TrainingOptions().Stage2.LossWeights },
     };
 
     private static readonly TrainingDataOptions Data = new() { Workers = 2, EvaluationBatchSize = 16 };
@@ -35,10 +37,9 @@ public sealed class FashionNetTrainerTests(SyntheticTrainingFixture fixture) : I
     private static float[] CheckpointWeights(string checkpoint)
     {
         var recipe = ModelRecipe.FromFingerprint(CheckpointFile.ReadMetadata(checkpoint).ModelFingerprint);
-        var (model, _) = recipe.Build();
-        using (model)
+        using var model = recipe.CreateArchitecture();
         {
-            CheckpointFile.Load(checkpoint, model);
+            CheckpointFile.LoadWeights(checkpoint, model);
             return model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
         }
     }
@@ -165,7 +166,7 @@ public sealed class FashionNetTrainerTests(SyntheticTrainingFixture fixture) : I
             Assert.Equal(samples.Count * model.Options.LandmarkCount, predictions.VisibilityProbabilities.Length);
             using var batch = loader.ReadEpoch(0, CancellationToken.None).First();
             model.eval();
-            using var output = model.call(batch.Images, null, null);
+            using var output = model.call(batch.Images, null);
             float[] expected = output.VisibilityLogits.sigmoid().data<float>().ToArray();
             Assert.Equal(expected, predictions.VisibilityProbabilities.Take(expected.Length));
         }

@@ -22,7 +22,7 @@ public sealed class TrainingOptionsTests : IDisposable
         {
             Seed = 7,
             Optimizer = new() { Kind = OptimizerKind.Sgd, LearningRate = 0.01 },
-            Stage2 = new() { Epochs = 9, LossWeights = new() { Triplet = 3 } },
+            Stage2 = new() { Epochs = 9, LossWeights = new Dictionary<string, double> { [LossTermNames.Triplet] = 3 } },
         };
 
         var loaded = TrainingOptions.Load(Write(options.ToJson()));

@@ -47,6 +47,8 @@ public sealed class FashionDataset
         Report = report;
         _sampleIndex = new Dictionary<string, int>(samples.Count, StringComparer.Ordinal);
         for (int i = 0; i < samples.Count; i++) _sampleIndex.Add(samples[i].ImagePath, i);
+        AttributeCount = attributes.Count > 0 ? attributes.Count : samples.FirstOrDefault(s => s.Attributes is not null)?.Attributes?.Count ?? 0;
+        HasItems = samples.Any(s => s.ItemIndex is not null);
     }
 
     /// <summary>Which benchmark's files were read.</summary>
@@ -66,6 +68,15 @@ public sealed class FashionDataset
 
     /// <summary>Attributes from <c>list_attr_cloth.txt</c>, in label order; empty when absent.</summary>
     public IReadOnlyList<AttributeInfo> Attributes { get; }
+
+    /// <summary>
+    /// Binary attributes per labelled sample: the attribute table's size, or the label count of the samples when the
+    /// benchmark has labels without a table; 0 without attributes.
+    /// </summary>
+    public int AttributeCount { get; }
+
+    /// <summary>Whether samples carry item identities (retrieval benchmarks), which P x K sampling and triplets need.</summary>
+    public bool HasItems { get; }
 
     /// <summary>Consumer-to-shop pairs; empty for the other benchmarks.</summary>
     public IReadOnlyList<ConsumerShopPair> Pairs { get; }

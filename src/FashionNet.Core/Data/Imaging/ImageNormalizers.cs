@@ -32,7 +32,15 @@ public sealed class ChannelNormalizer : IImageNormalizer
             _scale[c] = 1 / (255 * std[c]);
             _shift[c] = -mean[c] / std[c];
         }
+        Mean = mean.ToArray();
+        Std = std.ToArray();
     }
+
+    /// <summary>R, G, B means on the 0..1 scale.</summary>
+    public IReadOnlyList<float> Mean { get; }
+
+    /// <summary>R, G, B standard deviations on the 0..1 scale.</summary>
+    public IReadOnlyList<float> Std { get; }
 
     /// <summary>ImageNet statistics (mean 0.485, 0.456, 0.406; std 0.229, 0.224, 0.225), as torchvision's pretrained models expect.</summary>
     public static ChannelNormalizer ImageNet { get; } = new([0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f]);
@@ -86,6 +94,9 @@ public sealed class MeanImageBgrNormalizer : IImageNormalizer
     /// <summary>Width the mean image fixes for every input.</summary>
     public int Width { get; }
 
+    /// <summary>The mean image, 3 planes (B, G, R) of <see cref="Height"/> x <see cref="Width"/>, on the 0..255 scale.</summary>
+    public ReadOnlySpan<float> MeanBgr => _meanBgr;
+
     /// <inheritdoc />
     public void Normalize(Span<float> planarRgb, int height, int width)
     {
@@ -98,5 +109,68 @@ public sealed class MeanImageBgrNormalizer : IImageNormalizer
         for (int i = 0; i < plane; i++) (red[i], blue[i]) = (blue[i], red[i]);
         ReadOnlySpan<float> mean = _meanBgr;
         for (int i = 0; i < planarRgb.Length; i++) planarRgb[i] -= mean[i];
+    }
+}
+
+/// <summary>
+/// Stores the library's normalizers in a stream (a checkpoint keeps the one its model was trained with, so a checkpoint
+/// alone is enough to embed images): a kind tag, then the normalizer's parameters.
+/// </summary>
+public static class ImageNormalizerFormat
+{
+    private const string ChannelKind = "channel-mean-std", MeanImageKind = "mean-image-bgr";
+
+    /// <summary>Writes <paramref name="normalizer"/> to <paramref name="stream"/>.</summary>
+    /// <exception cref="NotSupportedException">A normalizer of another type (the format knows the library's two).</exception>
+    public static void Write(Stream stream, IImageNormalizer normalizer)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(normalizer);
+        using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        switch (normalizer)
+        {
+            case ChannelNormalizer channel:
+                writer.Write(ChannelKind);
+                foreach (float value in channel.Mean.Concat(channel.Std)) writer.Write(value);
+                break;
+            case MeanImageBgrNormalizer meanImage:
+                writer.Write(MeanImageKind);
+                writer.Write(meanImage.Height);
+                writer.Write(meanImage.Width);
+                writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(meanImage.MeanBgr));
+                break;
+            default:
+                throw new NotSupportedException($"Normalizers of type {normalizer.GetType().Name} cannot be stored; use {nameof(ChannelNormalizer)} or {nameof(MeanImageBgrNormalizer)}.");
+        }
+    }
+
+    /// <summary>Reads a normalizer written by <see cref="Write"/>.</summary>
+    /// <exception cref="InvalidDataException">The bytes are not a stored normalizer.</exception>
+    public static IImageNormalizer Read(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        try
+        {
+            string kind = reader.ReadString();
+            switch (kind)
+            {
+                case ChannelKind:
+                    float[] values = [.. Enumerable.Range(0, 6).Select(_ => reader.ReadSingle())];
+                    return new ChannelNormalizer(values.AsSpan(0, 3), values.AsSpan(3, 3));
+                case MeanImageKind:
+                    int height = reader.ReadInt32(), width = reader.ReadInt32();
+                    if (height is < 1 or > 16384 || width is < 1 or > 16384) throw new InvalidDataException($"implausible mean image size {width}x{height}");
+                    var mean = new float[3 * height * width];
+                    reader.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(mean.AsSpan()));
+                    return new MeanImageBgrNormalizer(mean, height, width);
+                default:
+                    throw new InvalidDataException($"unknown normalizer kind '{kind}'");
+            }
+        }
+        catch (Exception e) when (e is EndOfStreamException or ArgumentException)
+        {
+            throw new InvalidDataException($"the normalizer ends early or is invalid: {e.Message}", e);
+        }
     }
 }

@@ -13,11 +13,26 @@ public sealed record DataLoaderOptions
     /// <summary>Seed of the augmentation; each sample's random stream derives from it, the epoch and its batch position.</summary>
     public int Seed { get; init; }
 
+    /// <summary>
+    /// Leave images that cannot be read (missing, truncated, corrupt, too large) out of their batch instead of failing
+    /// the epoch; each one is reported in <see cref="FashionBatch.SkippedImages"/>. Off by default: a bad image then
+    /// stops the epoch with an error naming the file.
+    /// </summary>
+    public bool SkipBadImages { get; init; }
+
+    /// <summary>
+    /// With <see cref="SkipBadImages"/>: the epoch stops with an error once more than this share of its images has
+    /// been skipped (default 0.01), since a dataset that bad is more likely a wrong folder than a few broken files.
+    /// </summary>
+    public double MaxBadImageFraction { get; init; } = 0.01;
+
     /// <summary>Checks the options, naming the bad one.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(Workers, 1, nameof(Workers));
         ArgumentOutOfRangeException.ThrowIfLessThan(Prefetch, 1, nameof(Prefetch));
+        if (!(MaxBadImageFraction is >= 0 and <= 1))
+            throw new ArgumentOutOfRangeException(nameof(MaxBadImageFraction), MaxBadImageFraction, "Must be in [0, 1].");
     }
 }

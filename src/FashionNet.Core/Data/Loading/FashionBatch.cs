@@ -1,29 +1,28 @@
 using FashionNet.Data.Imaging;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FashionNet.Data.Loading;
 
 /// <summary>
 /// One batch of N samples as CPU tensors, ready for the model. The batch owns its tensors: dispose it (or move the
-/// tensors into a dispose scope) when the step is done. Landmarks are in pixels of the network input.
+/// tensors into a dispose scope) when the step is done.
 /// </summary>
 public sealed class FashionBatch : IDisposable
 {
-    internal FashionBatch(Tensor images, Tensor landmarks, Tensor visibility, Tensor presence, Tensor categories, Tensor attributes,
-        Tensor attributeMask, Tensor itemIndices, int[] sampleIndices, CropGeometry[] geometries, ImageSize[] sourceSizes)
+    internal FashionBatch(Tensor images, LandmarkTargets landmarks, Tensor categories, Tensor attributes, Tensor attributeMask, Tensor itemIndices,
+        BatchLabelCounts labelCounts, int[] sampleIndices, CropGeometry[] geometries, ImageSize[] sourceSizes, IReadOnlyList<SkippedImage> skippedImages)
     {
         Images = images;
         Landmarks = landmarks;
-        Visibility = visibility;
-        Presence = presence;
         Categories = categories;
         Attributes = attributes;
         AttributeMask = attributeMask;
         ItemIndices = itemIndices;
+        LabelCounts = labelCounts;
         SampleIndices = sampleIndices;
         Geometries = geometries;
         SourceSizes = sourceSizes;
+        SkippedImages = skippedImages;
     }
 
     /// <summary>Number of samples N.</summary>
@@ -32,14 +31,8 @@ public sealed class FashionBatch : IDisposable
     /// <summary>Images, float32 <c>[N, 3, H, W]</c>, normalized by the loader's normalizer (RGB 0..255 without one).</summary>
     public Tensor Images { get; }
 
-    /// <summary>Landmarks, float32 <c>[N, 8, 2]</c>: (x, y) in network-input pixels per <see cref="LandmarkSlot"/>; 0 where absent.</summary>
-    public Tensor Landmarks { get; }
-
-    /// <summary>Visibility codes, int64 <c>[N, 8]</c>: 0 visible, 1 occluded, 2 truncated (also for absent slots).</summary>
-    public Tensor Visibility { get; }
-
-    /// <summary>Whether the annotation has the slot, bool <c>[N, 8]</c>.</summary>
-    public Tensor Presence { get; }
+    /// <summary>The landmark labels, normalized by the network input size (see <see cref="LandmarkTargets"/>).</summary>
+    public LandmarkTargets Landmarks { get; }
 
     /// <summary>0-based category class, int64 <c>[N]</c>; -1 where the dataset has none.</summary>
     public Tensor Categories { get; }
@@ -53,6 +46,9 @@ public sealed class FashionBatch : IDisposable
     /// <summary>Item (identity) index, int64 <c>[N]</c>; -1 where the dataset has none.</summary>
     public Tensor ItemIndices { get; }
 
+    /// <summary>How many samples carry each kind of label, counted on the host while loading (asking costs no device synchronisation).</summary>
+    public BatchLabelCounts LabelCounts { get; }
+
     /// <summary>Indices of the samples in the dataset, in batch order.</summary>
     public IReadOnlyList<int> SampleIndices { get; }
 
@@ -62,16 +58,30 @@ public sealed class FashionBatch : IDisposable
     /// <summary>Width and height of each source image, the frame landmark errors are normalized by.</summary>
     public IReadOnlyList<ImageSize> SourceSizes { get; }
 
+    /// <summary>Samples of this batch left out because their image could not be read (only with <see cref="DataLoaderOptions.SkipBadImages"/>).</summary>
+    public IReadOnlyList<SkippedImage> SkippedImages { get; }
+
     /// <inheritdoc />
     public void Dispose()
     {
         Images.Dispose();
         Landmarks.Dispose();
-        Visibility.Dispose();
-        Presence.Dispose();
         Categories.Dispose();
         Attributes.Dispose();
         AttributeMask.Dispose();
         ItemIndices.Dispose();
     }
 }
+
+/// <summary>How many samples of a batch carry each kind of label.</summary>
+/// <param name="Landmarks">Samples with at least one annotated landmark slot.</param>
+/// <param name="Categories">Samples with a category.</param>
+/// <param name="Attributes">Samples with attribute labels.</param>
+/// <param name="Items">Samples with an item identity.</param>
+public readonly record struct BatchLabelCounts(int Landmarks, int Categories, int Attributes, int Items);
+
+/// <summary>An image the loader could not read and left out of its batch.</summary>
+/// <param name="SampleIndex">The sample's index in the dataset.</param>
+/// <param name="ImagePath">The image file.</param>
+/// <param name="Reason">Why it could not be read.</param>
+public sealed record SkippedImage(int SampleIndex, string ImagePath, string Reason);

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using FashionNet.Data.Annotations;
@@ -22,7 +21,6 @@ public sealed class FashionDataLoader
     private readonly ImageTransform _transform;
     private readonly IImageNormalizer? _normalizer;
     private readonly ImageDecoder _decoder;
-    private readonly int _attributeCount;
 
     /// <summary>
     /// A loader for evaluation and inference: <paramref name="sampleIndices"/> in order, in batches of
@@ -55,9 +53,6 @@ public sealed class FashionDataLoader
         Options = options ?? new DataLoaderOptions();
         Options.Validate();
         _decoder = decoder ?? new ImageDecoder();
-        _attributeCount = dataset.Attributes.Count > 0
-            ? dataset.Attributes.Count
-            : dataset.Samples.FirstOrDefault(s => s.Attributes is not null)?.Attributes?.Count ?? 0;
     }
 
     /// <summary>Workers, prefetch and seed.</summary>
@@ -71,25 +66,32 @@ public sealed class FashionDataLoader
     /// <summary>
     /// The batches of one epoch, prepared in the background. Disposing the enumerator (leaving a <c>foreach</c>) stops
     /// the workers and frees batches nobody took; each batch handed out is the caller's to dispose. A failure (for
-    /// example an <see cref="ImageDecodeException"/> naming the bad file) surfaces at the batch that contains it.
+    /// example an <see cref="ImageDecodeException"/> naming the bad file) surfaces at the batch that contains it; with
+    /// <see cref="DataLoaderOptions.SkipBadImages"/> unreadable images are left out and reported in their batch instead
+    /// (a batch may then be smaller, or even empty), until more than <see cref="DataLoaderOptions.MaxBadImageFraction"/>
+    /// of the epoch's images have been.
     /// </summary>
     /// <param name="epoch">0-based epoch (seeds the sampler and the augmentation).</param>
     /// <param name="cancellationToken">Stops the epoch.</param>
     /// <returns>The batches in sampler order.</returns>
+    /// <exception cref="InvalidDataException">Too many images of the epoch could not be read.</exception>
     public IEnumerable<FashionBatch> ReadEpoch(int epoch, CancellationToken cancellationToken = default)
     {
+        long epochImages = _sampler.Batches(epoch).Sum(batch => (long)batch.Length), skipped = 0;
         using var pipeline = new Pipeline(this, epoch, cancellationToken);
-        while (pipeline.TakeAsync().AsTask().GetAwaiter().GetResult() is { } batch) yield return batch;
-    }
-
-    /// <summary>Asynchronous form of <see cref="ReadEpoch"/>.</summary>
-    /// <param name="epoch">0-based epoch.</param>
-    /// <param name="cancellationToken">Stops the epoch.</param>
-    /// <returns>The batches in sampler order.</returns>
-    public async IAsyncEnumerable<FashionBatch> ReadEpochAsync(int epoch, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        await using var pipeline = new Pipeline(this, epoch, cancellationToken);
-        while (await pipeline.TakeAsync().ConfigureAwait(false) is { } batch) yield return batch;
+        while (pipeline.TakeAsync().AsTask().GetAwaiter().GetResult() is { } batch)
+        {
+            skipped += batch.SkippedImages.Count;
+            if (skipped > Options.MaxBadImageFraction * epochImages)
+            {
+                var latest = batch.SkippedImages[^1];
+                batch.Dispose();
+                throw new InvalidDataException(
+                    $"{skipped} of the epoch's {epochImages} images could not be read, more than the {Options.MaxBadImageFraction:P1} allowed; " +
+                    $"the latest: '{latest.ImagePath}': {latest.Reason}");
+            }
+            yield return batch;
+        }
     }
 
     /// <summary>Loads one batch on the calling thread (what each worker runs).</summary>
@@ -97,84 +99,102 @@ public sealed class FashionDataLoader
     /// <param name="epoch">Epoch, for the augmentation seeds.</param>
     /// <param name="batchIndex">Batch position in the epoch, for the augmentation seeds.</param>
     /// <param name="cancellationToken">Checked between samples.</param>
-    /// <returns>The batch; the caller disposes it.</returns>
+    /// <returns>The batch (with fewer samples when images were skipped); the caller disposes it.</returns>
     public FashionBatch LoadBatch(IReadOnlyList<int> sampleIndices, int epoch, int batchIndex, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sampleIndices);
         if (sampleIndices.Count == 0) throw new ArgumentException("A batch needs at least one sample.", nameof(sampleIndices));
-        int n = sampleIndices.Count, size = _transform.Options.OutputSize, plane = 3 * size * size, slots = LandmarkLayout.SlotCount;
-        int attributes = _attributeCount;
-        var landmarks = new float[n * slots * 2];
-        var visibility = new long[n * slots];
-        var presence = new bool[n * slots];
-        var categories = new long[n];
-        var items = new long[n];
-        var attributeTargets = new float[n * attributes];
-        var attributeMask = new float[n * attributes];
-        var geometries = new CropGeometry[n];
-        var sourceSizes = new ImageSize[n];
+        int size = _transform.Options.OutputSize, plane = 3 * size * size;
+        var kept = new List<int>(sampleIndices.Count);
+        var landmarks = new List<LandmarkSet?>(sampleIndices.Count);
+        var geometries = new List<CropGeometry>(sampleIndices.Count);
+        var sourceSizes = new List<ImageSize>(sampleIndices.Count);
+        var skipped = new List<SkippedImage>();
 
         // Pixels are rendered straight into the tensor's memory: no per-batch managed buffer and no copy.
-        Tensor images = empty([n, 3, size, size], ScalarType.Float32);
+        Tensor images = empty([sampleIndices.Count, 3, size, size], ScalarType.Float32);
         try
         {
-            for (int i = 0; i < n; i++)
+            for (int i = 0; i < sampleIndices.Count; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 FashionSample sample = _dataset.Samples[sampleIndices[i]];
-                Span<float> pixels = MemoryMarshal.Cast<byte, float>(images.bytes).Slice(i * plane, plane);
-                using (Image<Rgb24> image = _decoder.Decode(_dataset.ImageFullPath(sample)))
+                Image<Rgb24> image;
+                try
                 {
+                    image = _decoder.Decode(_dataset.ImageFullPath(sample));
+                }
+                catch (ImageDecodeException e) when (Options.SkipBadImages)
+                {
+                    skipped.Add(new SkippedImage(sampleIndices[i], e.FilePath, e.Problem));
+                    continue;
+                }
+                using (image)
+                {
+                    // A sample's random stream depends on its place in the planned batch, not on which images were skipped.
                     Random? random = _transform.IsRandom ? new Random(Seeds.Derive(Options.Seed, epoch, batchIndex, i)) : null;
-                    geometries[i] = _transform.Plan(image.Width, image.Height, sample.BoundingBox, random);
-                    sourceSizes[i] = new ImageSize(image.Width, image.Height);
-                    _transform.Render(image, geometries[i], pixels);
+                    var geometry = _transform.Plan(image.Width, image.Height, sample.BoundingBox, random);
+                    Span<float> pixels = MemoryMarshal.Cast<byte, float>(images.bytes).Slice(kept.Count * plane, plane);
+                    _transform.Render(image, geometry, pixels);
+                    _normalizer?.Normalize(pixels, size, size);
+                    geometries.Add(geometry);
+                    sourceSizes.Add(new ImageSize(image.Width, image.Height));
+                    landmarks.Add(sample.Landmarks is { } source ? _transform.MapLandmarks(geometry, source) : null);
                 }
-
-                _normalizer?.Normalize(pixels, size, size);
-                WriteLandmarks(sample.Landmarks is { } source ? _transform.MapLandmarks(geometries[i], source) : null,
-                    landmarks.AsSpan(i * slots * 2, slots * 2), visibility.AsSpan(i * slots, slots), presence.AsSpan(i * slots, slots));
-                categories[i] = sample.CategoryIndex ?? -1;
-                items[i] = sample.ItemIndex ?? -1;
-                if (sample.Attributes is { } labels)
-                {
-                    if (labels.Count != attributes)
-                        throw new InvalidDataException($"Image '{sample.ImagePath}' has {labels.Count} attribute labels; the dataset has {attributes}.");
-                    labels.CopyTo(attributeTargets.AsSpan(i * attributes, attributes), attributeMask.AsSpan(i * attributes, attributes));
-                }
+                kept.Add(sampleIndices[i]);
             }
+            if (kept.Count < sampleIndices.Count)
+            {
+                using var all = images;
+                images = all.narrow(0, 0, kept.Count).clone();
+            }
+            return Assemble(images, kept, landmarks, geometries, sourceSizes, skipped);
         }
         catch
         {
             images.Dispose();
             throw;
         }
+    }
 
-        // The small per-sample arrays are copied into tensors once per batch.
+    /// <summary>The batch's tensors from the rendered pixels and the kept samples' labels.</summary>
+    private FashionBatch Assemble(Tensor images, List<int> kept, List<LandmarkSet?> landmarks, List<CropGeometry> geometries,
+        List<ImageSize> sourceSizes, List<SkippedImage> skipped)
+    {
+        int n = kept.Count, size = _transform.Options.OutputSize, attributes = _dataset.AttributeCount;
+        var categories = new long[n];
+        var items = new long[n];
+        var attributeTargets = new float[n * attributes];
+        var attributeMask = new float[n * attributes];
+        int withCategory = 0, withAttributes = 0, withItem = 0;
+        for (int i = 0; i < n; i++)
+        {
+            FashionSample sample = _dataset.Samples[kept[i]];
+            categories[i] = sample.CategoryIndex ?? -1;
+            items[i] = sample.ItemIndex ?? -1;
+            if (sample.CategoryIndex is not null) withCategory++;
+            if (sample.ItemIndex is not null) withItem++;
+            if (sample.Attributes is { } labels)
+            {
+                if (labels.Count != attributes)
+                    throw new InvalidDataException($"Image '{sample.ImagePath}' has {labels.Count} attribute labels; the dataset has {attributes}.");
+                labels.CopyTo(attributeTargets.AsSpan(i * attributes, attributes), attributeMask.AsSpan(i * attributes, attributes));
+                withAttributes++;
+            }
+        }
+        var targets = LandmarkTargets.FromInputPixels(landmarks, size, size);
         return new FashionBatch(
             images,
-            tensor(landmarks, [n, slots, 2]),
-            tensor(visibility, [n, slots]),
-            tensor(presence, [n, slots]),
+            targets,
             tensor(categories, [n]),
             tensor(attributeTargets, [n, attributes]),
             tensor(attributeMask, [n, attributes]),
             tensor(items, [n]),
-            [.. sampleIndices],
-            geometries,
-            sourceSizes);
-    }
-
-    private static void WriteLandmarks(LandmarkSet? landmarks, Span<float> xy, Span<long> visibility, Span<bool> presence)
-    {
-        for (int slot = 0; slot < LandmarkLayout.SlotCount; slot++)
-        {
-            Landmark landmark = landmarks?[(LandmarkSlot)slot] ?? LandmarkSet.Absent;
-            xy[2 * slot] = landmark.X;
-            xy[2 * slot + 1] = landmark.Y;
-            visibility[slot] = (long)landmark.Visibility;
-            presence[slot] = landmarks?.IsPresent((LandmarkSlot)slot) ?? false;
-        }
+            new BatchLabelCounts(targets.LabelledSamples, withCategory, withAttributes, withItem),
+            [.. kept],
+            [.. geometries],
+            [.. sourceSizes],
+            skipped);
     }
 
     /// <summary>

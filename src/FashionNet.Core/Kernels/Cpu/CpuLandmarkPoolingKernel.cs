@@ -84,8 +84,8 @@ internal sealed unsafe class CpuLandmarkPoolingKernel : ILandmarkPoolingKernel
         for (var landmark = 0; landmark < g.Batch * g.Landmarks; landmark++)
         {
             var isVisible = visible[landmark] != 0;
-            var top = LandmarkPoolingRules.Cell(coordinates[2 * landmark + 1], g.Height, g.ImageHeight, g.WindowSize) - half;
-            var left = LandmarkPoolingRules.Cell(coordinates[2 * landmark], g.Width, g.ImageWidth, g.WindowSize) - half;
+            var top = LandmarkPoolingRules.Cell(coordinates[2 * landmark + 1], g.Height, g.WindowSize) - half;
+            var left = LandmarkPoolingRules.Cell(coordinates[2 * landmark], g.Width, g.WindowSize) - half;
             for (var binY = 0; binY < g.Bins; binY++)
             {
                 var rowStart = Math.Clamp(top + LandmarkPoolingRules.BinStart(binY, g.WindowSize, g.Bins), 0, g.Height);

@@ -7,7 +7,7 @@ namespace FashionNet.Kernels.Gpu;
 /// One backend's kernels (ILGPU-compiled or native PTX) loaded into one device's primary context, launched on raw
 /// device buffers. Parameter layout of every entry, shared by both backends and checked by the tests against the
 /// PTX: <c>int count</c>, then each buffer as a 16-byte <see cref="DeviceView"/>, then the scalars
-/// (<see cref="LandmarkPoolingGeometry"/> as a 36-byte struct; <c>int attributes, int hasMask</c>).
+/// (<see cref="LandmarkPoolingGeometry"/> as a 28-byte struct; <c>int attributes, int hasMask</c>).
 /// Launches are asynchronous on the default stream, the one LibTorch's CUDA tensors use.
 /// </summary>
 internal sealed unsafe class CudaKernelSet : IDisposable

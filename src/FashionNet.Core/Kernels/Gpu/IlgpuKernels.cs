@@ -36,8 +36,8 @@ internal static class IlgpuKernels
         {
             int window = geometry.WindowSize;
             int radius = window / 2;
-            int cx = LandmarkCell(landmarks[2 * landmark], geometry.Width, geometry.ImageWidth, radius);
-            int cy = LandmarkCell(landmarks[2 * landmark + 1], geometry.Height, geometry.ImageHeight, radius);
+            int cx = LandmarkCell(landmarks[2 * landmark], geometry.Width, radius);
+            int cy = LandmarkCell(landmarks[2 * landmark + 1], geometry.Height, radius);
             int hStart = cy - radius + ph * window / bins;
             int hEnd = cy - radius + ((ph + 1) * window + bins - 1) / bins;
             int wStart = cx - radius + pw * window / bins;
@@ -131,13 +131,13 @@ internal static class IlgpuKernels
     }
 
     /// <summary>
-    /// floor(coordinate * size / imageSize) in float64, in that order (<see cref="LandmarkPoolingRules.Cell"/>'s rule),
+    /// floor(coordinate * size) in float64 (<see cref="LandmarkPoolingRules.Cell"/>'s rule),
     /// clamped first to one cell beyond the reach of any window: that keeps the conversion to int defined for far-away
     /// landmarks without changing which cells are pooled.
     /// </summary>
-    private static int LandmarkCell(float coordinate, int size, float imageSize, int radius)
+    private static int LandmarkCell(float coordinate, int size, int radius)
     {
-        double cell = (double)coordinate * size / imageSize;
+        double cell = (double)coordinate * size;
         double low = -radius - 1;
         double high = size + radius;
         cell = cell < low ? low : cell > high ? high : cell;

@@ -21,8 +21,8 @@ internal static class ReferenceLandmarkPooling
 
         // Window rows and columns [N, L, K] around each landmark's cell, by the kernels' float64 rule (LandmarkPoolingRules.Cell).
         var offsets = arange(k, dtype: ScalarType.Int64, device: device) - k / 2;
-        var rows = WindowLines(landmarks[.., .., 1], g.ImageHeight, k, h, offsets);
-        var cols = WindowLines(landmarks[.., .., 0], g.ImageWidth, k, w, offsets);
+        var rows = WindowLines(landmarks[.., .., 1], k, h, offsets);
+        var cols = WindowLines(landmarks[.., .., 0], k, w, offsets);
         var inside = ((rows >= 0) & (rows < h)).unsqueeze(-1) & ((cols >= 0) & (cols < w)).unsqueeze(-2); // [N, L, K, K]
         var flatCells = rows.clamp(0, h - 1).unsqueeze(-1) * w + cols.clamp(0, w - 1).unsqueeze(-2);
 
@@ -49,9 +49,9 @@ internal static class ReferenceLandmarkPooling
     }
 
     /// <summary>Window line indices <c>[N, L, K]</c> along one axis: the landmark's cell plus the centred offsets.</summary>
-    private static Tensor WindowLines(Tensor coordinates, float imageExtent, int windowSize, int extent, Tensor offsets)
+    private static Tensor WindowLines(Tensor coordinates, int windowSize, int extent, Tensor offsets)
     {
-        var cells = (coordinates.to(ScalarType.Float64) * extent / (double)imageExtent).floor()
+        var cells = (coordinates.to(ScalarType.Float64) * extent).floor()
             .clamp(-windowSize, extent + windowSize)
             .to(ScalarType.Int64);
         return cells.unsqueeze(-1) + offsets;

@@ -1,3 +1,5 @@
+using FashionNet.Data.Imaging;
+
 namespace FashionNet.Model.Pretrained;
 
 /// <summary>
@@ -24,30 +26,21 @@ public static class ImageNetWeights
     public static bool Exist(string? directory = null) => File.Exists(ResNet18Path(directory)) && File.Exists(PreprocessPath(directory));
 
     /// <summary>
-    /// Loads the ImageNet ResNet18 and its preprocessing from <paramref name="directory"/> (default
-    /// <see cref="DefaultDirectory"/>), with a message that says how to get the files when they are missing.
+    /// Loads the ImageNet ResNet18 (the CNTK layout, <see cref="Backbones.ResNet.ResNet18Cntk"/>) from
+    /// <paramref name="directory"/> (default <see cref="DefaultDirectory"/>).
     /// </summary>
-    public static (Backbones.ResNet Model, ResNet18OnnxPreprocessing Preprocessing) LoadResNet18(string? directory = null)
-    {
-        string model = ResNet18Path(directory), preprocess = PreprocessPath(directory);
-        foreach (string path in new[] { model, preprocess })
-        {
-            if (!File.Exists(path))
-            {
-                throw new FileNotFoundException(
-                    $"ImageNet weights not found at '{path}'. Reference the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 (0.23.1) " +
-                    "from the application project: it copies DnnImageModels/ into the output folder.", path);
-            }
-        }
-        var preprocessing = ResNet18OnnxPreprocessing.Load(preprocess);
-        try
-        {
-            return (ResNet18OnnxImporter.Load(model), preprocessing);
-        }
-        catch
-        {
-            preprocessing.Dispose();
-            throw;
-        }
-    }
+    /// <exception cref="FileNotFoundException">The file is missing; the message says how to get it.</exception>
+    public static Backbones.ResNet LoadResNet18(string? directory = null) => ResNet18OnnxImporter.Load(Require(ResNet18Path(directory)));
+
+    /// <summary>
+    /// The input normalization the ImageNet ResNet18 weights expect (BGR minus the mean image), for square inputs of
+    /// <paramref name="imageSize"/> pixels, from <paramref name="directory"/> (default <see cref="DefaultDirectory"/>).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file is missing; the message says how to get it.</exception>
+    public static MeanImageBgrNormalizer LoadNormalizer(int imageSize, string? directory = null) =>
+        ResNet18OnnxPreprocessing.LoadNormalizer(Require(PreprocessPath(directory)), imageSize);
+
+    private static string Require(string path) => File.Exists(path) ? path : throw new FileNotFoundException(
+        $"ImageNet weights not found at '{path}'. Reference the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 (0.23.1) " +
+        "from the application project: it copies DnnImageModels/ into the output folder.", path);
 }

@@ -1,3 +1,4 @@
+using FashionNet.Data.Imaging;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -5,34 +6,29 @@ namespace FashionNet.Model.Pretrained;
 
 /// <summary>
 /// The input transform <c>ResNet18.onnx</c>'s weights were trained with, as in ML.NET's <c>ResNetPreprocess.onnx</c>:
-/// RGB images with values 0..255 <c>[N, 3, H, W]</c> are reordered to BGR and a per-pixel mean image is subtracted.
-/// The mean image is 224x224; other input sizes get it bilinearly resized.
+/// RGB images with values 0..255 are reordered to BGR and a per-pixel 224x224 mean image is subtracted. Read once
+/// into a <see cref="MeanImageBgrNormalizer"/>, which the data pipeline applies to every image.
 /// </summary>
-public sealed class ResNet18OnnxPreprocessing : nn.Module<Tensor, Tensor>
+public static class ResNet18OnnxPreprocessing
 {
     /// <summary>File name of the preprocessing model in the package (<c>tools/DnnImageModels/ResNetPrepOnnx/</c>).</summary>
     public const string FileName = "ResNetPreprocess.onnx";
 
-    // Not readonly, and named like its buffer: TorchSharp's Module.to() replaces buffer fields by name.
-    private Tensor meanImage;
-
-    private ResNet18OnnxPreprocessing(Tensor bgrMeanImage) : base(nameof(ResNet18OnnxPreprocessing))
-    {
-        // The module owns the buffer: it must outlive any dispose scope the module is created in.
-        meanImage = bgrMeanImage.DetachFromDisposeScope();
-        register_buffer(nameof(meanImage), meanImage);
-    }
-
-    /// <summary>The BGR mean image <c>[1, 3, 224, 224]</c>.</summary>
-    public Tensor MeanImage => meanImage;
+    /// <summary>Side of the mean image in the file.</summary>
+    public const int MeanImageSize = 224;
 
     /// <summary>
-    /// Reads the mean image from <c>ResNetPreprocess.onnx</c>, checking that the graph is the expected
-    /// channel split, reversed concatenation and subtraction.
+    /// Reads the mean image from <c>ResNetPreprocess.onnx</c>, checking that the graph is the expected channel split,
+    /// reversed concatenation and subtraction, and returns the normalizer for <paramref name="imageSize"/> x
+    /// <paramref name="imageSize"/> inputs (the mean image bilinearly resized when that is not 224).
     /// </summary>
-    public static ResNet18OnnxPreprocessing Load(string path)
+    /// <param name="path">The preprocessing ONNX file.</param>
+    /// <param name="imageSize">Square network input size in pixels.</param>
+    /// <exception cref="InvalidDataException">The file is not that graph; the message names it.</exception>
+    public static MeanImageBgrNormalizer LoadNormalizer(string path, int imageSize)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentOutOfRangeException.ThrowIfLessThan(imageSize, 1);
         var graph = OnnxModelReader.ReadFile(path);
         var ops = graph.Nodes.Select(n => n.OpType).ToArray();
         if (!ops.SequenceEqual(["Split", "Concat", "Sub"]))
@@ -41,23 +37,14 @@ public sealed class ResNet18OnnxPreprocessing : nn.Module<Tensor, Tensor>
         if (split.Count != 3 || !graph.Nodes[1].Inputs.SequenceEqual([split[2], split[1], split[0]]))
             throw new InvalidDataException($"'{path}': the Concat node does not reverse the channel order.");
         var sub = graph.Nodes[2];
-        if (sub.Inputs.Count != 2 || !graph.Initializers.TryGetValue(sub.Inputs[1], out var mean) || !mean.Dims.SequenceEqual([1L, 3, 224, 224]))
-            throw new InvalidDataException($"'{path}': the Sub node does not subtract a float [1, 3, 224, 224] mean image.");
-        return new ResNet18OnnxPreprocessing(mean.ToTensor());
-    }
+        if (sub.Inputs.Count != 2 || !graph.Initializers.TryGetValue(sub.Inputs[1], out var meanInitializer)
+            || !meanInitializer.Dims.SequenceEqual([1L, 3, MeanImageSize, MeanImageSize]))
+            throw new InvalidDataException($"'{path}': the Sub node does not subtract a float [1, 3, {MeanImageSize}, {MeanImageSize}] mean image.");
 
-    /// <inheritdoc />
-    public override Tensor forward(Tensor rgbImages)
-    {
-        if (rgbImages.dim() != 4 || rgbImages.shape[1] != 3)
-            throw new ArgumentException($"Expected RGB images [N, 3, H, W], got [{string.Join(", ", rgbImages.shape)}].", nameof(rgbImages));
         using var scope = NewDisposeScope();
-        var bgr = rgbImages.flip(1);
-        var mean = meanImage.to(rgbImages.dtype, rgbImages.device);
-        if (rgbImages.shape[2] != mean.shape[2] || rgbImages.shape[3] != mean.shape[3])
-        {
-            mean = nn.functional.interpolate(mean, [rgbImages.shape[2], rgbImages.shape[3]], mode: InterpolationMode.Bilinear, align_corners: false);
-        }
-        return (bgr - mean).MoveToOuterDisposeScope();
+        var mean = meanInitializer.ToTensor();
+        if (imageSize != MeanImageSize)
+            mean = nn.functional.interpolate(mean, [imageSize, imageSize], mode: InterpolationMode.Bilinear, align_corners: false);
+        return new MeanImageBgrNormalizer(mean.contiguous().data<float>().ToArray(), imageSize, imageSize);
     }
 }

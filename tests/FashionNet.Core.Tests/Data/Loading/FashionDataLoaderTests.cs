@@ -19,12 +19,12 @@ public sealed class FashionDataLoaderTests(SyntheticFixture fixture) : IClassFix
 
     private static float[] Floats(torch.Tensor t) => t.data<float>().ToArray();
 
-    private static List<(int[] Samples, float[] Images, float[] Landmarks, long[] Visibility)> Collect(IEnumerable<FashionBatch> batches)
+    private static List<(int[] Samples, float[] Images, float[] Landmarks, bool[] Visible)> Collect(IEnumerable<FashionBatch> batches)
     {
-        var collected = new List<(int[], float[], float[], long[])>();
+        var collected = new List<(int[], float[], float[], bool[])>();
         foreach (FashionBatch batch in batches)
             using (batch)
-                collected.Add(([.. batch.SampleIndices], Floats(batch.Images), Floats(batch.Landmarks), batch.Visibility.data<long>().ToArray()));
+                collected.Add(([.. batch.SampleIndices], Floats(batch.Images), Floats(batch.Landmarks.Positions), batch.Landmarks.Visible.data<bool>().ToArray()));
         return collected;
     }
 
@@ -38,19 +38,21 @@ public sealed class FashionDataLoaderTests(SyntheticFixture fixture) : IClassFix
 
         Assert.Equal(new long[] { 3, 3, Size, Size }, batch.Images.shape);
         Assert.Equal(torch.ScalarType.Float32, batch.Images.dtype);
-        Assert.Equal(new long[] { 3, 8, 2 }, batch.Landmarks.shape);
-        Assert.Equal(torch.ScalarType.Float32, batch.Landmarks.dtype);
-        Assert.Equal(new long[] { 3, 8 }, batch.Visibility.shape);
-        Assert.Equal(torch.ScalarType.Int64, batch.Visibility.dtype);
-        Assert.Equal(torch.ScalarType.Bool, batch.Presence.dtype);
+        Assert.Equal(new long[] { 3, 8, 2 }, batch.Landmarks.Positions.shape);
+        Assert.Equal(torch.ScalarType.Float32, batch.Landmarks.Positions.dtype);
+        Assert.Equal(new long[] { 3, 8 }, batch.Landmarks.Visible.shape);
+        Assert.Equal(torch.ScalarType.Bool, batch.Landmarks.Visible.dtype);
+        Assert.Equal(new long[] { 3, 8 }, batch.Landmarks.Labelled.shape);
+        Assert.Equal(torch.ScalarType.Bool, batch.Landmarks.Labelled.dtype);
+        Assert.Equal(new BatchLabelCounts(Landmarks: 3, Categories: 0, Attributes: 3, Items: 3), batch.LabelCounts);
         Assert.Equal(new long[] { 3 }, batch.ItemIndices.shape);
         Assert.Equal(torch.ScalarType.Int64, batch.ItemIndices.dtype);
         Assert.Equal(new long[] { 3, dataset.Attributes.Count }, batch.Attributes.shape);
         Assert.Equal(new long[] { 3, dataset.Attributes.Count }, batch.AttributeMask.shape);
 
-        float[] images = Floats(batch.Images), landmarks = Floats(batch.Landmarks);
-        long[] visibility = batch.Visibility.data<long>().ToArray(), items = batch.ItemIndices.data<long>().ToArray(), categories = batch.Categories.data<long>().ToArray();
-        bool[] presence = batch.Presence.data<bool>().ToArray();
+        float[] images = Floats(batch.Images), landmarks = Floats(batch.Landmarks.Positions);
+        long[] items = batch.ItemIndices.data<long>().ToArray(), categories = batch.Categories.data<long>().ToArray();
+        bool[] visible = batch.Landmarks.Visible.data<bool>().ToArray(), labelled = batch.Landmarks.Labelled.data<bool>().ToArray();
         float[] attributes = Floats(batch.Attributes), mask = Floats(batch.AttributeMask);
         int a = dataset.Attributes.Count;
         int[] indices = [4, 1, 7];
@@ -68,10 +70,12 @@ public sealed class FashionDataLoaderTests(SyntheticFixture fixture) : IClassFix
             for (int slot = 0; slot < 8; slot++)
             {
                 Landmark l = expected[(LandmarkSlot)slot];
-                Assert.Equal(l.X, landmarks[(i * 8 + slot) * 2]);
-                Assert.Equal(l.Y, landmarks[(i * 8 + slot) * 2 + 1]);
-                Assert.Equal((long)l.Visibility, visibility[i * 8 + slot]);
-                Assert.Equal(expected.IsPresent((LandmarkSlot)slot), presence[i * 8 + slot]);
+                bool present = expected.IsPresent((LandmarkSlot)slot);
+                // Positions are normalized by the input size; unlabelled slots read 0.
+                Assert.Equal(present ? l.X / Size : 0f, landmarks[(i * 8 + slot) * 2]);
+                Assert.Equal(present ? l.Y / Size : 0f, landmarks[(i * 8 + slot) * 2 + 1]);
+                Assert.Equal(present && l.Visibility == LandmarkVisibility.Visible, visible[i * 8 + slot]);
+                Assert.Equal(present, labelled[i * 8 + slot]);
             }
 
             Assert.Equal(sample.ItemIndex, (int)items[i]);
@@ -111,7 +115,7 @@ public sealed class FashionDataLoaderTests(SyntheticFixture fixture) : IClassFix
     }
 
     [Fact]
-    public async Task Training_epochs_are_reproducible_across_worker_counts_and_differ_between_epochs()
+    public void Training_epochs_are_reproducible_across_worker_counts_and_differ_between_epochs()
     {
         FashionDataset dataset = InShop;
         int[] train = [.. dataset.IndicesOf(EvaluationSplit.Train)];
@@ -119,14 +123,11 @@ public sealed class FashionDataLoaderTests(SyntheticFixture fixture) : IClassFix
             ImageTransform.Training(Size), ChannelNormalizer.ImageNet, new DataLoaderOptions { Workers = workers, Seed = 9 });
 
         var serial = Collect(Loader(1).ReadEpoch(1));
-        var parallel = new List<(int[] Samples, float[] Images, float[] Landmarks, long[] Visibility)>();
-        await foreach (FashionBatch batch in Loader(4).ReadEpochAsync(1))
-            using (batch)
-                parallel.Add(([.. batch.SampleIndices], Floats(batch.Images), Floats(batch.Landmarks), batch.Visibility.data<long>().ToArray()));
+        var parallel = Collect(Loader(4).ReadEpoch(1));
         Assert.Equal(3, serial.Count);
         Assert.Equal(serial.Select(b => b.Images), parallel.Select(b => b.Images));
         Assert.Equal(serial.Select(b => b.Landmarks), parallel.Select(b => b.Landmarks));
-        Assert.Equal(serial.Select(b => b.Visibility), parallel.Select(b => b.Visibility));
+        Assert.Equal(serial.Select(b => b.Visible), parallel.Select(b => b.Visible));
         Assert.NotEqual(serial.Select(b => b.Images), Collect(Loader(1).ReadEpoch(2)).Select(b => b.Images));
     }
 
@@ -164,6 +165,33 @@ public sealed class FashionDataLoaderTests(SyntheticFixture fixture) : IClassFix
     }
 
     [Fact]
+    public void With_skipping_a_corrupt_image_is_left_out_of_its_batch_and_reported_until_too_many_are_bad()
+    {
+        string copy = Path.Combine(fixture.Directory, "skip-copy");
+        CopyDirectory(fixture.Layout.InShop, copy);
+        FashionDataset dataset = DeepFashionReader.Read(copy, DeepFashionFormat.InShop);
+        string victim = dataset.ImageFullPath(dataset.Samples[5]);
+        File.WriteAllBytes(victim, File.ReadAllBytes(victim)[..100]);
+        int[] all = [.. Enumerable.Range(0, dataset.Samples.Count)];
+        FashionDataLoader Loader(double maxBad) => new(dataset, new SequentialBatchSampler(all, 4), ImageTransform.Evaluation(Size), null,
+            new DataLoaderOptions { Workers = 2, SkipBadImages = true, MaxBadImageFraction = maxBad });
+
+        var batches = new List<(int[] Samples, long Rows, SkippedImage[] Skipped)>();
+        foreach (FashionBatch batch in Loader(maxBad: 0.5).ReadEpoch(0))
+            using (batch)
+                batches.Add(([.. batch.SampleIndices], batch.Images.shape[0], [.. batch.SkippedImages]));
+        Assert.Equal(all.Where(i => i != 5), batches.SelectMany(b => b.Samples));
+        Assert.All(batches, b => Assert.Equal(b.Samples.Length, b.Rows));
+        var skipped = Assert.Single(batches.SelectMany(b => b.Skipped));
+        Assert.Equal((5, victim), (skipped.SampleIndex, skipped.ImagePath));
+        Assert.False(string.IsNullOrWhiteSpace(skipped.Reason));
+
+        // One bad image of this epoch is more than a share of 0 allows: the epoch stops, naming it.
+        var error = Assert.Throws<InvalidDataException>(() => Collect(Loader(maxBad: 0).ReadEpoch(0)));
+        Assert.Contains(victim, error.Message);
+    }
+
+    [Fact]
     public void PK_sampling_of_a_dataset_needs_item_ids()
     {
         FashionDataset landmarks = DeepFashionReader.Read(fixture.Layout.LandmarkDetection, DeepFashionFormat.Landmarks);
@@ -190,7 +218,7 @@ public sealed class FashionDataLoaderTests(SyntheticFixture fixture) : IClassFix
             ImageTransform.Evaluation(64), ChannelNormalizer.ImageNet, new DataLoaderOptions { Workers = 2 });
         var batches = Collect(loader.ReadEpoch(0));
         Assert.Equal(2, batches.Count);
-        Assert.All(batches, b => Assert.All(b.Visibility, v => Assert.Equal((long)LandmarkVisibility.Truncated, v)));
+        Assert.All(batches, b => Assert.All(b.Visible, Assert.False));
         Assert.All(batches, b => Assert.InRange(b.Images.Average(), -2.5, 2.5));
     }
 

@@ -12,7 +12,7 @@ namespace FashionNet.Tests.Kernels.Gpu;
 public abstract class KernelConformanceTests
 {
     private const int Channels = 3, Height = 5, Width = 6, Landmarks = 7;
-    private const float ImageWidth = 48f, ImageHeight = 40f;  // 8 pixels per cell both ways
+    private const float ImageWidth = 48f, ImageHeight = 40f;  // 8 pixels per cell both ways; landmarks below are in these pixels, then normalized
 
     /// <summary>The pooling kernel under test (may skip the test when it cannot be had here).</summary>
     private protected abstract ILandmarkPoolingKernel Pooling { get; }
@@ -30,17 +30,17 @@ public abstract class KernelConformanceTests
     public void PoolingForwardIsBitExactAndBackwardAccumulatesOverlaps(int window, int bins)
     {
         using var scope = NewDisposeScope();
-        var geometry = new LandmarkPoolingGeometry(2, Channels, Height, Width, Landmarks, window, bins, ImageWidth, ImageHeight);
+        var geometry = new LandmarkPoolingGeometry(2, Channels, Height, Width, Landmarks, window, bins);
         var random = new Random(window * 10 + bins);
         // Values from {0, 1, 2}: windows hold many ties, which must go to the first maximum in row-major order.
         float[] features = Enumerable.Range(0, 2 * Channels * Height * Width).Select(_ => (float)random.Next(3)).ToArray();
-        float[] landmarks =
+        float[] landmarks = Normalized(
         [
             // sample 0: centre; same cell twice (fully overlapping windows); the corners; on the right/bottom image border
             20f, 20f, 20f, 21f, 0f, 0f, 47.9f, 39.9f, 48f, 40f, 9f, 12f, 30f, 5f,
             // sample 1: left of and far beyond the map, a huge coordinate, just outside the top, and adjacent cells
             -9f, 20f, -1000f, -1000f, 1e6f, 20f, 20f, -0.5f, 25f, 17f, 33f, 17f, 41f, 25f,
-        ];
+        ]);
         float[] visibility = [1, 1, 1, 1, 1, 1, 0, 1, 1, 2, 1, 1, 1, 1];
 
         var (output, argmax) = RunForward(features, landmarks, visibility, geometry);
@@ -57,9 +57,9 @@ public abstract class KernelConformanceTests
     public void PoolingOfInvisibleLandmarksAndAnEmptyBatchIsZeroWithNoArgmax()
     {
         using var scope = NewDisposeScope();
-        var geometry = new LandmarkPoolingGeometry(1, Channels, Height, Width, Landmarks, 3, 2, ImageWidth, ImageHeight);
+        var geometry = new LandmarkPoolingGeometry(1, Channels, Height, Width, Landmarks, 3, 2);
         float[] features = Enumerable.Range(1, Channels * Height * Width).Select(v => (float)v).ToArray();
-        float[] landmarks = Enumerable.Repeat(20f, 2 * Landmarks).ToArray();
+        float[] landmarks = Enumerable.Repeat(0.4f, 2 * Landmarks).ToArray();
 
         var (output, argmax) = RunForward(features, landmarks, new float[Landmarks], geometry);
 
@@ -130,6 +130,9 @@ public abstract class KernelConformanceTests
         where T : unmanaged => t.numel() == 0 ? [] : t.data<T>().ToArray();
 
     private static Tensor Shaped(float[] values, params long[] shape) => tensor(values).reshape(shape);
+
+    /// <summary>(x, y) pairs in pixels of the ImageWidth x ImageHeight image, normalized as pooling takes them.</summary>
+    private static float[] Normalized(float[] pixels) => pixels.Select((v, i) => i % 2 == 0 ? v / ImageWidth : v / ImageHeight).ToArray();
 }
 
 /// <summary>The ILGPU kernels on ILGPU's CPU accelerator: the very C# that becomes PTX on a GPU.</summary>

@@ -24,9 +24,9 @@ internal static class NaiveOracle
             int nl = n * g.Landmarks + l;
             if (visibility[nl] == 0f)
                 continue;
-            // The cell of the landmark: coordinate * size / image size in double, in that order, then floor.
-            long cx = (long)Math.Floor((double)landmarks[2 * nl] * g.Width / g.ImageWidth);
-            long cy = (long)Math.Floor((double)landmarks[2 * nl + 1] * g.Height / g.ImageHeight);
+            // The cell of the landmark: normalized coordinate * size in double, then floor.
+            long cx = (long)Math.Floor((double)landmarks[2 * nl] * g.Width);
+            long cy = (long)Math.Floor((double)landmarks[2 * nl + 1] * g.Height);
             long top = cy - g.WindowSize / 2, left = cx - g.WindowSize / 2;
             double binSize = (double)g.WindowSize / g.Bins;
             long h0 = Math.Max(top + (long)Math.Floor(ph * binSize), 0), h1 = Math.Min(top + (long)Math.Ceiling((ph + 1) * binSize), g.Height);

@@ -13,7 +13,7 @@ namespace FashionNet.Tests.Kernels.Gpu;
 /// </summary>
 public partial class PtxLayoutTests
 {
-    private const string Count = "4", View = "16@8", Geometry = "36@4", Int = "4";
+    private const string Count = "4", View = "16@8", Geometry = "28@4", Int = "4";
 
     private static readonly string[] PoolingForwardLayout = [Count, View, View, View, View, View, Geometry];
     private static readonly string[] PoolingBackwardLayout = [Count, View, View, View, Geometry];
@@ -23,7 +23,7 @@ public partial class PtxLayoutTests
     public void ManagedArgumentsHaveThePtxSizes()
     {
         Assert.Equal(16, Unsafe.SizeOf<DeviceView>());
-        Assert.Equal(36, Unsafe.SizeOf<LandmarkPoolingGeometry>());
+        Assert.Equal(28, Unsafe.SizeOf<LandmarkPoolingGeometry>());
     }
 
     [Fact]

@@ -2,12 +2,10 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using FashionNet.Data.Annotations;
 using FashionNet.Data.Imaging;
-using FashionNet.Model;
 using FashionNet.Model.Backbones;
 using FashionNet.Model.Pretrained;
-using static TorchSharp.torch;
 
-namespace FashionNet.Training;
+namespace FashionNet.Model;
 
 /// <summary>How the backbone starts.</summary>
 public enum BackboneInitialization
@@ -78,8 +76,7 @@ public sealed record ModelRecipe
         {
             ArgumentNullException.ThrowIfNull(dataset, nameof(datasets));
             categories = Math.Max(categories, Math.Max(dataset.Categories.Count, dataset.Samples.Select(s => s.CategoryLabel ?? 0).DefaultIfEmpty(0).Max()));
-            attributes = Math.Max(attributes, dataset.Attributes.Count > 0 ? dataset.Attributes.Count
-                : dataset.Samples.FirstOrDefault(s => s.Attributes is not null)?.Attributes?.Count ?? 0);
+            attributes = Math.Max(attributes, dataset.AttributeCount);
         }
         return this with { CategoryCount = categories, AttributeCount = attributes };
     }
@@ -116,30 +113,29 @@ public sealed record ModelRecipe
         UseLocalBranch = LocalBranch,
     };
 
+    /// <summary>Whether ImageNet weights come with the library (no download) for <paramref name="backbone"/>: ResNet18 only.</summary>
+    public static bool HasImageNetWeights(BackboneKind backbone) => backbone == BackboneKind.ResNet18;
+
     /// <summary>
-    /// Builds the model (with ImageNet weights when the recipe says so) and the image normalization its backbone
-    /// expects. The caller owns the returned model.
+    /// Builds the model for training, with ImageNet weights when the recipe says so, and the image normalization its
+    /// backbone expects. The caller owns the returned model.
     /// </summary>
+    /// <exception cref="NotSupportedException">ImageNet weights are asked for a backbone that has none (<see cref="HasImageNetWeights"/>).</exception>
+    /// <exception cref="FileNotFoundException">The ImageNet weight files are missing.</exception>
     public (FashionNetModel Model, IImageNormalizer Normalizer) Build()
     {
         if (Initialization == BackboneInitialization.Random)
             return (new FashionNetModel(ModelOptions(), BackboneFactory.Create(Backbone)), ChannelNormalizer.ImageNet);
-        if (Backbone != BackboneKind.ResNet18)
+        if (!HasImageNetWeights(Backbone))
             throw new NotSupportedException($"ImageNet weights without a download exist for ResNet18 only, not {Backbone}; load torchvision weights with Backbone.LoadPyTorchStateDict.");
-
-        var (backbone, preprocessing) = ImageNetWeights.LoadResNet18(PretrainedDirectory);
-        using (preprocessing)
-        {
-            return (new FashionNetModel(ModelOptions(), backbone), MeanImageNormalizer(preprocessing));
-        }
+        var normalizer = ImageNetWeights.LoadNormalizer(ImageSize, PretrainedDirectory);
+        return (new FashionNetModel(ModelOptions(), ImageNetWeights.LoadResNet18(PretrainedDirectory)), normalizer);
     }
 
-    private MeanImageBgrNormalizer MeanImageNormalizer(ResNet18OnnxPreprocessing preprocessing)
-    {
-        using var scope = NewDisposeScope();
-        var mean = preprocessing.MeanImage;
-        if (mean.shape[2] != ImageSize || mean.shape[3] != ImageSize)
-            mean = nn.functional.interpolate(mean, [ImageSize, ImageSize], mode: InterpolationMode.Bilinear, align_corners: false);
-        return new MeanImageBgrNormalizer(mean.contiguous().data<float>().ToArray(), ImageSize, ImageSize);
-    }
+    /// <summary>
+    /// The model's architecture with freshly initialized weights, for loading a checkpoint into: no pretrained file is
+    /// read (the ImageNet recipe's backbone has the layout of its weights, <see cref="ResNet.ResNet18Cntk"/>).
+    /// </summary>
+    public FashionNetModel CreateArchitecture() => new(ModelOptions(),
+        Initialization == BackboneInitialization.ImageNet && Backbone == BackboneKind.ResNet18 ? ResNet.ResNet18Cntk() : BackboneFactory.Create(Backbone));
 }

@@ -1,7 +1,7 @@
 using FashionNet.Data.Loading;
 using static TorchSharp.torch;
 
-namespace FashionNet.Evaluation;
+namespace FashionNet.Inference;
 
 /// <summary>
 /// The one loop every inference pass over a dataset runs: each batch of a (sequential, deterministic) loader is handed

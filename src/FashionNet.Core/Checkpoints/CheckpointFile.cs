@@ -1,14 +1,15 @@
 using System.IO.Hashing;
 using System.Text;
 using System.Text.Json;
+using FashionNet.Data.Imaging;
 using FashionNet.IO;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace FashionNet.Training;
+namespace FashionNet.Checkpoints;
 
 /// <summary>Where a training run stands; saved in every checkpoint so a resumed run continues exactly.</summary>
-/// <param name="Stage">Training stage (1 = landmark-weighted, 2 = all losses equal).</param>
+/// <param name="Stage">Training stage (1 = landmarks weighted high, 2 = retrieval from the best stage-1 model).</param>
 /// <param name="Epoch">Number of epochs of this stage completed.</param>
 /// <param name="GlobalStep">Optimizer steps taken so far in this stage.</param>
 /// <param name="BestMetric">Best validation metric seen so far in this stage, if any.</param>
@@ -40,8 +41,9 @@ public sealed class CheckpointFormatException : IOException
 }
 
 /// <summary>
-/// One file holding everything needed to resume training: model weights, optimizer state, the torch random generator
-/// state and <see cref="CheckpointMetadata"/>.
+/// One file holding a trained model and everything needed to resume its training: model weights, the input
+/// normalizer the model was trained with (so the file alone is enough to embed images), optimizer state, the torch
+/// random generator state and <see cref="CheckpointMetadata"/>.
 /// </summary>
 /// <remarks>
 /// Layout: the magic <c>FNETCKPT</c>, a format version, a section count, then per section its name, length, XxHash64
@@ -50,28 +52,38 @@ public sealed class CheckpointFormatException : IOException
 /// </remarks>
 public static class CheckpointFile
 {
-    /// <summary>The format version this library writes and reads.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>
+    /// The format version this library writes and reads: 2 added the normalizer section. Version 1 files are refused
+    /// with a message naming their version (they lack the normalizer an inference-only load needs).
+    /// </summary>
+    public const int FormatVersion = 2;
 
     private static readonly byte[] Magic = "FNETCKPT"u8.ToArray();
     private static readonly byte[] EndMarker = "FNETEND!"u8.ToArray();
-    private const string MetadataSection = "metadata", ModelSection = "model", OptimizerSection = "optimizer", RngSection = "torch-rng";
+    private const string MetadataSection = "metadata", ModelSection = "model", NormalizerSection = "normalizer", OptimizerSection = "optimizer",
+        RngSection = "torch-rng";
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+
+    /// <summary>Test hook: called with each section's name after the section has been streamed into the temporary file (per async flow, so parallel tests do not see each other's).</summary>
+    internal static readonly AsyncLocal<Action<string>?> SectionWritten = new();
 
     /// <summary>Writes a checkpoint atomically (temporary file, flush, rename).</summary>
     /// <param name="path">The checkpoint file to create or replace.</param>
     /// <param name="model">The model whose parameters and buffers are saved.</param>
+    /// <param name="normalizer">The input normalization the model expects.</param>
     /// <param name="optimizer">The optimizer whose state is saved, or null.</param>
     /// <param name="metadata">Progress, configuration and model fingerprint.</param>
-    public static void Save(string path, nn.Module model, OptimizerHelper? optimizer, CheckpointMetadata metadata)
+    public static void Save(string path, nn.Module model, IImageNormalizer normalizer, OptimizerHelper? optimizer, CheckpointMetadata metadata)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(normalizer);
         ArgumentNullException.ThrowIfNull(metadata);
 
         var sections = new List<(string Name, Action<Stream> Write)>
         {
             (MetadataSection, stream => JsonSerializer.Serialize(stream, metadata, JsonOptions)),
             (ModelSection, stream => model.save(stream)),
+            (NormalizerSection, stream => ImageNormalizerFormat.Write(stream, normalizer)),
             (RngSection, stream =>
             {
                 using var state = random.get_rng_state();
@@ -106,6 +118,7 @@ public static class CheckpointFile
                 writer.Write(hashing.Hash.GetCurrentHashAsUInt64());
                 writer.Flush();
                 file.Position = end;
+                SectionWritten.Value?.Invoke(name);
             }
             writer.Write(EndMarker);
         });
@@ -117,43 +130,94 @@ public static class CheckpointFile
     public static CheckpointMetadata ReadMetadata(string path) => ParseMetadata(path, ReadSections(path));
 
     /// <summary>
-    /// Loads a checkpoint into <paramref name="model"/> (and <paramref name="optimizer"/>), restores the torch random
-    /// generator, and returns the metadata. Everything is verified first: on any error nothing has been changed.
+    /// Loads a checkpoint's weights into <paramref name="model"/> for inference or fine-tuning, and returns the metadata.
+    /// Nothing else changes: the global random state stays as it is. Everything is verified first: on any error the
+    /// model is untouched.
     /// </summary>
     /// <param name="path">The checkpoint file.</param>
     /// <param name="model">A model of the same architecture as the one saved.</param>
-    /// <param name="optimizer">The optimizer to restore, or null to skip optimizer state (e.g. for evaluation).</param>
     /// <param name="expectedModelFingerprint">When given, the checkpoint must have been saved from this model.</param>
-    /// <exception cref="CheckpointFormatException">The file is foreign, truncated, corrupt, or for another model.</exception>
-    public static CheckpointMetadata Load(string path, nn.Module model, OptimizerHelper? optimizer = null, string? expectedModelFingerprint = null)
+    /// <exception cref="CheckpointFormatException">The file is foreign, truncated, corrupt, of another version, or for another model.</exception>
+    public static CheckpointMetadata LoadWeights(string path, nn.Module model, string? expectedModelFingerprint = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        var (sections, metadata) = Verified(path, expectedModelFingerprint);
+        byte[] modelBytes = Require(path, sections, ModelSection);
+        Restore(path, () =>
+        {
+            using var stream = new MemoryStream(modelBytes, writable: false);
+            model.load(stream, strict: true);
+        });
+        return metadata;
+    }
+
+    /// <summary>
+    /// Restores a training run from a checkpoint: the weights, the optimizer state and the global torch random
+    /// generator, so the run continues exactly where the checkpoint was written. Everything is verified first.
+    /// </summary>
+    /// <param name="path">The checkpoint file.</param>
+    /// <param name="model">A model of the same architecture as the one saved.</param>
+    /// <param name="optimizer">The optimizer of that model.</param>
+    /// <param name="expectedModelFingerprint">The checkpoint must have been saved from this model.</param>
+    /// <exception cref="CheckpointFormatException">The file is foreign, truncated, corrupt, of another version, for another model, or has no optimizer state.</exception>
+    public static CheckpointMetadata Resume(string path, nn.Module model, OptimizerHelper optimizer, string expectedModelFingerprint)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentException.ThrowIfNullOrEmpty(expectedModelFingerprint);
+        var (sections, metadata) = Verified(path, expectedModelFingerprint);
+        byte[] modelBytes = Require(path, sections, ModelSection);
+        byte[] optimizerBytes = Require(path, sections, OptimizerSection);
+        byte[] rngBytes = Require(path, sections, RngSection);
+        Restore(path, () =>
+        {
+            using (var stream = new MemoryStream(modelBytes, writable: false))
+                model.load(stream, strict: true);
+            using (var reader = new BinaryReader(new MemoryStream(optimizerBytes, writable: false)))
+                optimizer.load_state_dict(reader);
+            using var rngState = tensor(rngBytes, dtype: ScalarType.Byte);
+            random.set_rng_state(rngState);
+        });
+        return metadata;
+    }
+
+    /// <summary>The input normalizer stored with the model.</summary>
+    /// <param name="path">The checkpoint file.</param>
+    /// <exception cref="CheckpointFormatException">The file is foreign, truncated, corrupt or of another version.</exception>
+    public static IImageNormalizer ReadNormalizer(string path)
+    {
+        var sections = ReadSections(path);
+        try
+        {
+            using var stream = new MemoryStream(Require(path, sections, NormalizerSection), writable: false);
+            return ImageNormalizerFormat.Read(stream);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CheckpointFormatException(path, $"the normalizer section is not valid: {e.Message}");
+        }
+    }
+
+    private static (Dictionary<string, byte[]> Sections, CheckpointMetadata Metadata) Verified(string path, string? expectedModelFingerprint)
+    {
         var sections = ReadSections(path);
         var metadata = ParseMetadata(path, sections);
         if (expectedModelFingerprint is not null && metadata.ModelFingerprint != expectedModelFingerprint)
             throw new CheckpointFormatException(path,
                 $"it was saved from a different model ('{metadata.ModelFingerprint}'), not '{expectedModelFingerprint}'.");
-        byte[] modelBytes = Require(path, sections, ModelSection);
-        byte[]? optimizerBytes = optimizer is null ? null : Require(path, sections, OptimizerSection);
-        byte[] rngBytes = Require(path, sections, RngSection);
+        return (sections, metadata);
+    }
 
+    private static void Restore(string path, Action restore)
+    {
         try
         {
-            using (var stream = new MemoryStream(modelBytes, writable: false))
-                model.load(stream, strict: true);
-            if (optimizer is not null)
-            {
-                using var reader = new BinaryReader(new MemoryStream(optimizerBytes!, writable: false));
-                optimizer.load_state_dict(reader);
-            }
-            using var rngState = tensor(rngBytes, dtype: ScalarType.Byte);
-            random.set_rng_state(rngState);
+            restore();
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException or IOException)
         {
             throw new CheckpointFormatException(path, $"its weights do not fit this model: {e.Message}");
         }
-        return metadata;
     }
 
     /// <summary>A write-only pass-through that counts and hashes what goes to the file.</summary>
@@ -197,7 +261,11 @@ public static class CheckpointFile
                 throw new CheckpointFormatException(path, "not a FashionNet checkpoint (wrong magic bytes).");
             int version = reader.ReadInt32();
             if (version != FormatVersion)
-                throw new CheckpointFormatException(path, $"format version {version}; this library reads version {FormatVersion}.");
+            {
+                throw new CheckpointFormatException(path, version < FormatVersion
+                    ? $"format version {version}, written by an older FashionNet.Core; this library reads version {FormatVersion} (it stores the input normalizer): train the model again."
+                    : $"format version {version}; this library reads version {FormatVersion}: update FashionNet.Core.");
+            }
             int count = reader.ReadInt32();
             if (count is < 1 or > 64) throw new CheckpointFormatException(path, $"implausible section count {count}.");
 

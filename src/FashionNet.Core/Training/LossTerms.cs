@@ -1,0 +1,136 @@
+using FashionNet.Data.Loading;
+using FashionNet.Kernels;
+using FashionNet.Model;
+using FashionNet.Model.Losses;
+using static TorchSharp.torch;
+
+namespace FashionNet.Training;
+
+/// <summary>
+/// One named term of the training objective, computed from the model's output and the batch's labels. A term masks
+/// samples without its labels itself (per sample); it returns null when no sample of the batch has them, and is then
+/// left out of the total and of the log. <see cref="FashionNetCriterion"/> weights the terms by name.
+/// </summary>
+public interface ILossTerm : IDisposable
+{
+    /// <summary>The term's name: its key in stage loss weights, and <c>loss/NAME</c> in <c>metrics.jsonl</c>.</summary>
+    string Name { get; }
+
+    /// <summary>The unweighted term on the batch (a differentiable scalar), or null when the batch has no labels for it.</summary>
+    /// <param name="output">The model's output for the batch's images.</param>
+    /// <param name="batch">The batch and its labels.</param>
+    Tensor? Compute(FashionNetOutput output, FashionBatch batch);
+}
+
+/// <summary>The names of the standard terms of <see cref="FashionNetCriterion.Standard"/>.</summary>
+public static class LossTermNames
+{
+    /// <summary>Visibility-masked landmark L2 (<see cref="LandmarkRegressionLoss"/>).</summary>
+    public const string Landmarks = "landmarks";
+
+    /// <summary>Landmark visibility cross-entropy over annotated slots (<see cref="VisibilityLoss"/>).</summary>
+    public const string Visibility = "visibility";
+
+    /// <summary>Category cross-entropy (<see cref="MaskedCrossEntropyLoss"/>).</summary>
+    public const string Category = "category";
+
+    /// <summary>The weighted attribute loss (<see cref="WeightedAttributeLoss"/>).</summary>
+    public const string Attributes = "attributes";
+
+    /// <summary>Batch-hard triplet loss on the embedding (<see cref="BatchHardMiner"/>, <see cref="TripletMarginLoss"/>).</summary>
+    public const string Triplet = "triplet";
+
+    /// <summary>All of them, in the order the standard criterion computes them.</summary>
+    public static IReadOnlyList<string> All { get; } = [Landmarks, Visibility, Category, Attributes, Triplet];
+}
+
+/// <summary>Landmark L2 at the visible annotated landmarks, in normalized coordinates.</summary>
+internal sealed class LandmarkTerm : ILossTerm
+{
+    private readonly LandmarkRegressionLoss _loss = new();
+
+    public string Name => LossTermNames.Landmarks;
+
+    public Tensor? Compute(FashionNetOutput output, FashionBatch batch) =>
+        batch.LabelCounts.Landmarks == 0 ? null : _loss.call(output.Landmarks, batch.Landmarks.Positions, batch.Landmarks.Visible);
+
+    public void Dispose() => _loss.Dispose();
+}
+
+/// <summary>Visible-or-not cross-entropy over the annotated slots.</summary>
+internal sealed class VisibilityTerm : ILossTerm
+{
+    private readonly VisibilityLoss _loss = new();
+
+    public string Name => LossTermNames.Visibility;
+
+    public Tensor? Compute(FashionNetOutput output, FashionBatch batch) =>
+        batch.LabelCounts.Landmarks == 0 ? null : _loss.call(output.VisibilityLogits, batch.Landmarks.Visible, batch.Landmarks.Labelled);
+
+    public void Dispose() => _loss.Dispose();
+}
+
+/// <summary>Category cross-entropy over the samples with a category.</summary>
+internal sealed class CategoryTerm : ILossTerm
+{
+    private readonly MaskedCrossEntropyLoss _loss = new();
+
+    public string Name => LossTermNames.Category;
+
+    public Tensor? Compute(FashionNetOutput output, FashionBatch batch) =>
+        batch.LabelCounts.Categories == 0 ? null : _loss.call(output.CategoryLogits, batch.Categories);
+
+    public void Dispose() => _loss.Dispose();
+}
+
+/// <summary>The weighted attribute loss over the known labels, with w_pos / w_neg counted on the training set.</summary>
+internal sealed class AttributeTerm : ILossTerm
+{
+    private readonly WeightedAttributeLoss _loss;
+
+    public AttributeTerm(AttributeWeights weights)
+    {
+        var (positive, negative) = weights.ToTensors();
+        using (positive)
+        using (negative)
+            _loss = new WeightedAttributeLoss(positive, negative);
+    }
+
+    public string Name => LossTermNames.Attributes;
+
+    public Tensor? Compute(FashionNetOutput output, FashionBatch batch)
+    {
+        if (batch.LabelCounts.Attributes == 0) return null;
+        long labels = batch.Attributes.shape[1], scored = output.AttributeLogits.shape[1], weighted = _loss.PositiveWeights.shape[0];
+        if (labels != scored || labels != weighted)
+        {
+            throw new ArgumentException(
+                $"The batch has {labels} attribute labels, the model scores {scored} attributes and the loss weights {weighted}: they must agree.", nameof(batch));
+        }
+        return _loss.call(output.AttributeLogits, batch.Attributes, batch.AttributeMask);
+    }
+
+    public void Dispose() => _loss.Dispose();
+}
+
+/// <summary>Batch-hard triplet loss over the samples with an item identity.</summary>
+internal sealed class TripletTerm(double margin) : ILossTerm
+{
+    private readonly BatchHardMiner _miner = new();
+    private readonly TripletMarginLoss _loss = new(margin);
+
+    public string Name => LossTermNames.Triplet;
+
+    public Tensor? Compute(FashionNetOutput output, FashionBatch batch)
+    {
+        if (batch.LabelCounts.Items == 0) return null;
+        using var triplets = _miner.call(output.Embedding, batch.ItemIndices);
+        return _loss.call(output.Embedding, triplets);
+    }
+
+    public void Dispose()
+    {
+        _miner.Dispose();
+        _loss.Dispose();
+    }
+}
