@@ -40,12 +40,25 @@ internal static class TrainCommand
                 + "own query/gallery (the test split) is then not touched during training.",
         };
         var workers = new Option<int>("--workers") { Description = "Image decoding workers.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var skipBadImages = new Option<bool>("--skip-bad-images")
+        {
+            Description = "Skip training images that cannot be read (each is reported, with a count per epoch) instead of stopping.",
+        };
+        var maxBadImages = new Option<double>("--max-bad-images")
+        {
+            Description = "With --skip-bad-images: stop once more than this share of an epoch's images is unreadable.",
+            DefaultValueFactory = _ => 0.01,
+        };
+        maxBadImages.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double>() is not (>= 0 and <= 1)) result.AddError("--max-bad-images must be a share between 0 and 1.");
+        });
         var overrides = new TrainingOverrides();
 
         var command = new Command("train", "Train FashionNet in two stages (landmarks first, then all losses) and keep the best model.")
         {
             data, format, backbone, weights, imageSize, embedding, freezeTrunk, globalOnly, config, output, resume, workers,
-            stage1Data, stage1Format, validationItems,
+            stage1Data, stage1Format, validationItems, skipBadImages, maxBadImages,
         };
         validationItems.Validators.Add(result =>
         {
@@ -76,7 +89,14 @@ internal static class TrainCommand
                 var folder => DatasetOptions.Read(Path.GetFullPath(folder), parse.GetValue(stage1Format)
                     ?? throw new ArgumentException("--stage1-format is required with a --stage1-data folder.")),
             };
-            return Run(dataset, stage1, recipe, options, runDirectory, parse.GetValue(resume), parse.GetValue(workers));
+            var dataOptions = new TrainingDataOptions
+            {
+                Workers = parse.GetValue(workers),
+                Stage1Dataset = stage1,
+                SkipBadImages = parse.GetValue(skipBadImages),
+                MaxBadImageFraction = parse.GetValue(maxBadImages),
+            };
+            return Run(dataset, recipe, options, dataOptions, runDirectory, parse.GetValue(resume));
         });
         return command;
     }
@@ -84,14 +104,14 @@ internal static class TrainCommand
     /// <summary>Items of the generated stage-1 set: 1,200 images, 90% of the items in its train split.</summary>
     private const int SyntheticStage1Items = 300;
 
-    private static int Run(FashionDataset dataset, FashionDataset? stage1, ModelRecipe recipe, TrainingOptions options, string runDirectory, bool resume, int workers)
+    private static int Run(FashionDataset dataset, ModelRecipe recipe, TrainingOptions options, TrainingDataOptions data, string runDirectory, bool resume)
     {
-        using var training = FashionNetTraining.Create(dataset, recipe, options, new TrainingDataOptions { Workers = workers, Stage1Dataset = stage1 });
+        using var training = FashionNetTraining.Create(dataset, recipe, options, data);
         AnsiConsole.MarkupLineInterpolated(
             $"Training [bold]{recipe.Backbone}[/] ({recipe.Initialization}) at {recipe.ImageSize} px on {dataset.Samples.Count:N0} images of {dataset.Root}; run folder [blue]{runDirectory}[/]");
         AnsiConsole.MarkupLineInterpolated(
             $"  train {dataset.IndicesOf(EvaluationSplit.Train).Count:N0} images, validation {dataset.IndicesOf(EvaluationSplit.Query).Count:N0} queries / {dataset.IndicesOf(EvaluationSplit.Gallery).Count:N0} gallery");
-        if (stage1 is not null)
+        if (data.Stage1Dataset is { } stage1)
             AnsiConsole.MarkupLineInterpolated($"  stage 1 trains on {stage1.IndicesOf(EvaluationSplit.Train).Count:N0} images of {stage1.Root}");
 
         using var cancel = CliCancellation.OnCtrlC();

@@ -41,10 +41,11 @@ internal static class TrainingConsole
                             }
                             else
                             {
-                                epoch.Description = Markup.Escape($"{heading}  {Describe(entry.Values, "r@1", "r@10", "category_top3", "landmark_error", "loss")}");
+                                epoch.Description = Markup.Escape($"{heading}  {Describe(entry.Values, "r@1", "r@10", "category_top3", "landmark_error", "skipped_images", "loss")}");
                                 epoch.Value = epoch.MaxValue;
                             }
                         },
+                        OnSkippedImage = skipped => AnsiConsole.MarkupLineInterpolated($"[yellow]skipped '{skipped.ImagePath}': {skipped.Reason}[/]"),
                     };
                     summary = training.Run(run, cancellationToken);
                 });

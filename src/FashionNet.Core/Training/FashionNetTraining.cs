@@ -29,6 +29,16 @@ public sealed record TrainingDataOptions
     /// </summary>
     public FashionDataset? Stage1Dataset { get; init; }
 
+    /// <summary>
+    /// Leave training images that cannot be read out of their batch (reported through
+    /// <see cref="TrainingRunOptions.OnSkippedImage"/> and counted per epoch as <c>skipped_images</c>) instead of stopping;
+    /// see <see cref="DataLoaderOptions.SkipBadImages"/>. Off by default.
+    /// </summary>
+    public bool SkipBadImages { get; init; }
+
+    /// <summary>With <see cref="SkipBadImages"/>: the largest share of an epoch's images that may be skipped before training stops (default 0.01).</summary>
+    public double MaxBadImageFraction { get; init; } = 0.01;
+
     /// <summary>Validate between epochs: on query vs gallery for data with items, else on the val split (when the data has one).</summary>
     public bool Validate { get; init; } = true;
 }
@@ -95,9 +105,10 @@ public sealed class FashionNetTraining : IDisposable
 
         var (model, normalizer) = recipe.Build();
         var loaderOptions = new DataLoaderOptions { Workers = data.Workers, Prefetch = data.Prefetch, Seed = options.Seed };
+        var trainLoaderOptions = loaderOptions with { SkipBadImages = data.SkipBadImages, MaxBadImageFraction = data.MaxBadImageFraction };
         var trainTransform = ImageTransform.Training(recipe.ImageSize);
-        var trainLoader = new FashionDataLoader(dataset, trainSampler, trainTransform, normalizer, loaderOptions);
-        var stage1Loader = stage1Sampler is null ? null : new FashionDataLoader(stage1Dataset, stage1Sampler, trainTransform, normalizer, loaderOptions);
+        var trainLoader = new FashionDataLoader(dataset, trainSampler, trainTransform, normalizer, trainLoaderOptions);
+        var stage1Loader = stage1Sampler is null ? null : new FashionDataLoader(stage1Dataset, stage1Sampler, trainTransform, normalizer, trainLoaderOptions);
         var attributeWeights = AttributeWeightsOf(dataset, dataset.IndicesOf(EvaluationSplit.Train))
             ?? AttributeWeightsOf(stage1Dataset, stage1Dataset.IndicesOf(EvaluationSplit.Train));
         var criterion = FashionNetCriterion.Standard(options.TripletMargin, attributeWeights);

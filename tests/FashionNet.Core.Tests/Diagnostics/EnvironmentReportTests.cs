@@ -1,33 +1,20 @@
 using System.Runtime.InteropServices;
 using FashionNet.Diagnostics;
-using static TorchSharp.torch;
 
 namespace FashionNet.Tests.Diagnostics;
 
 public class EnvironmentReportTests
 {
     [Fact]
-    public void TorchLoadsAndAutogradComputesTheExpectedGradient()
+    public void TorchLoadsAndTheSelfTestFindsTheHandComputedGradient()
     {
         var report = EnvironmentReport.Collect();
 
-        Assert.Equal(EnvironmentReport.ExpectedSelfTestGradient, report.SelfTestGradient);
+        // The self-test differentiates sum(3 x^2) at x = (1, 2, 3): 6 x.
+        Assert.Equal([6f, 12f, 18f], report.SelfTestGradient);
         Assert.True(report.SelfTestPassed);
         Assert.StartsWith("2.10", report.LibTorchVersion, StringComparison.Ordinal);
         Assert.True(report.IntraOpThreads >= 1);
-    }
-
-    [Fact]
-    public void MatrixProductBackwardMatchesTheClosedForm()
-    {
-        using var scope = NewDisposeScope();
-        var a = tensor(new[,] { { 1f, 2f }, { 3f, 4f } }, requires_grad: true);
-        var b = tensor(new[,] { { 5f, 6f }, { 7f, 8f } });
-
-        matmul(a, b).sum().backward();
-
-        // d(sum(A B))/dA = 1 * B^T: each row of the gradient holds the row sums of B.
-        Assert.Equal(new[] { 11f, 15f, 11f, 15f }, a.grad!.data<float>().ToArray());
     }
 }
 
@@ -36,9 +23,12 @@ public partial class TorchThreadingTests
     [Fact]
     public void OpenMpWaitPolicyIsPassiveInTheNativeEnvironmentLibTorchReads()
     {
-        // The module initializer asked for it before any torch call; a value the user set beforehand is kept instead.
-        string? expected = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY");
-        Assert.False(string.IsNullOrEmpty(expected));
+        // The module initializer asked for PASSIVE before any torch call; a value the user gave the process is kept
+        // instead. /proc/self/environ holds the environment the process started with, before any setenv.
+        string? given = File.ReadAllText("/proc/self/environ").Split('\0')
+            .FirstOrDefault(entry => entry.StartsWith("OMP_WAIT_POLICY=", StringComparison.Ordinal))?["OMP_WAIT_POLICY=".Length..];
+        string expected = string.IsNullOrEmpty(given) ? "PASSIVE" : given;
+        Assert.Equal(expected, Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"));
         Assert.Equal(expected, Marshal.PtrToStringUTF8(GetEnvironment("OMP_WAIT_POLICY")));
         Assert.False(FashionNet.Diagnostics.TorchThreading.PreferPassiveWaiting());
     }

@@ -23,7 +23,10 @@ internal readonly struct DeviceView(ulong pointer, long length)
     public static DeviceView Of(torch.Tensor tensor) => new((ulong)TensorMemory.Address(tensor), tensor.numel());
 }
 
-/// <summary>Addresses of tensor memory (REFERENCE.md §5): the storage's data pointer plus the tensor's storage offset.</summary>
+/// <summary>
+/// Addresses of tensor memory: the storage's data pointer (<c>storage&lt;T&gt;().data_ptr()</c>, a device pointer for a CUDA
+/// tensor) plus the tensor's storage offset in bytes.
+/// </summary>
 internal static class TensorMemory
 {
     /// <summary>Address of the tensor's first element: a host pointer for a CPU tensor, a device pointer for a CUDA tensor.</summary>
