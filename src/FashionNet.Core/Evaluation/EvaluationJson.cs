@@ -37,6 +37,21 @@ public static class EvaluationJson
     /// <summary>Writes landmark error to <paramref name="path"/> (temporary file, flush, rename).</summary>
     public static void Write(string path, LandmarkErrorResult result) => WriteText(path, Serialize(result));
 
+    /// <summary>Reads a whole evaluation run written by <see cref="Write(string, BenchmarkReport)"/>.</summary>
+    /// <exception cref="InvalidDataException">The file is not such a report; the message names it.</exception>
+    public static BenchmarkReport ReadReport(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllText(path), EvaluationJsonContext.Default.BenchmarkReport)
+                ?? throw new InvalidDataException($"'{path}' holds no evaluation report.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"'{path}' is not an evaluation report: {e.Message}", e);
+        }
+    }
+
     private static void WriteText(string path, string json) =>
         AtomicFile.Write(path, stream =>
         {

@@ -35,12 +35,17 @@ public sealed record RetrievalEvaluationOptions
 /// A different measure, not to be compared with <paramref name="HitRate"/>: per query, the share of its item's gallery
 /// images found in the top k, averaged over the queries that have any (what some tools report as "recall@k").
 /// </param>
+/// <param name="FirstHitRanks">
+/// Per query, in query order: the 1-based rank of the first gallery image of its item, or 0 when none is within the
+/// largest cut-off. A query hits at k when its rank is between 1 and k; paired comparisons of two models use these.
+/// </param>
 public sealed record RetrievalEvaluationResult(
     int QueryCount,
     int GalleryCount,
     int QueriesWithoutRelevantImage,
     ImmutableArray<RateAtK> HitRate,
-    ImmutableArray<RateAtK> ItemRecall);
+    ImmutableArray<RateAtK> ItemRecall,
+    ImmutableArray<int> FirstHitRanks);
 
 /// <summary>
 /// The DeepFashion retrieval protocol (In-shop: query images against the gallery images of the test split;
@@ -93,6 +98,7 @@ public static class RetrievalEvaluator
         var galleryImagesPerItem = galleryItemIds.CountBy(id => id, StringComparer.Ordinal).ToDictionary(StringComparer.Ordinal);
         var hits = new int[cutOffs.Length];
         var recallSums = new double[cutOffs.Length];
+        var firstHitRanks = new int[neighbors.QueryCount];
         int withoutRelevant = 0;
         for (int query = 0; query < neighbors.QueryCount; query++)
         {
@@ -118,7 +124,11 @@ public static class RetrievalEvaluator
                     cut++;
                 }
 
-                if (rank < ranked.Length && string.Equals(galleryItemIds[ranked[rank]], item, StringComparison.Ordinal)) found++;
+                if (rank < ranked.Length && string.Equals(galleryItemIds[ranked[rank]], item, StringComparison.Ordinal))
+                {
+                    if (found == 0 && rank < cutOffs[^1]) firstHitRanks[query] = rank + 1;
+                    found++;
+                }
             }
         }
 
@@ -128,7 +138,8 @@ public static class RetrievalEvaluator
             galleryItemIds.Count,
             withoutRelevant,
             [.. cutOffs.Select((k, i) => new RateAtK(k, (double)hits[i] / neighbors.QueryCount))],
-            [.. cutOffs.Select((k, i) => new RateAtK(k, withRelevant == 0 ? 0 : recallSums[i] / withRelevant))]);
+            [.. cutOffs.Select((k, i) => new RateAtK(k, withRelevant == 0 ? 0 : recallSums[i] / withRelevant))],
+            [.. firstHitRanks]);
     }
 
     private static void RequireOneIdPerRow(IReadOnlyList<string> itemIds, Tensor embeddings, string parameterName)

@@ -49,6 +49,9 @@ public sealed record TrainingRunOptions
 
     /// <summary>Path of the metrics log.</summary>
     public string MetricsLog => Path.Combine(Directory, "metrics.jsonl");
+
+    /// <summary>Path of the run's summary, written when a run completes (<see cref="TrainingSummary"/> as JSON).</summary>
+    public string SummaryFile => Path.Combine(Directory, "summary.json");
 }
 
 /// <summary>What a run achieved.</summary>
@@ -56,7 +59,33 @@ public sealed record TrainingRunOptions
 /// <param name="BestMetrics">Validation metrics of that checkpoint (empty without a validator).</param>
 /// <param name="Steps">Optimizer steps taken in this call (resumed runs count only the new ones).</param>
 /// <param name="Elapsed">Wall time of this call.</param>
-public sealed record TrainingSummary(string BestCheckpoint, IReadOnlyDictionary<string, double> BestMetrics, long Steps, TimeSpan Elapsed);
+/// <param name="Resumed">Whether this call continued an interrupted run (then <paramref name="Steps"/> and <paramref name="Elapsed"/> cover only this call).</param>
+public sealed record TrainingSummary(string BestCheckpoint, IReadOnlyDictionary<string, double> BestMetrics, long Steps, TimeSpan Elapsed, bool Resumed = false)
+{
+    private static readonly System.Text.Json.JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase,
+    };
+
+    /// <summary>This summary as JSON (camelCase), as runs write it to <see cref="TrainingRunOptions.SummaryFile"/>.</summary>
+    public string ToJson() => System.Text.Json.JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>Reads a summary written by a run.</summary>
+    /// <exception cref="InvalidDataException">The file is not a training summary; the message names it.</exception>
+    public static TrainingSummary Read(string path)
+    {
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize<TrainingSummary>(File.ReadAllText(path), JsonOptions)
+                ?? throw new InvalidDataException($"'{path}' holds no training summary.");
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new InvalidDataException($"'{path}' is not a training summary: {e.Message}", e);
+        }
+    }
+}
 
 /// <summary>
 /// FashionNet's two-stage training: stage 1 weights the landmark terms high, stage 2 starts from the best stage-1
@@ -117,7 +146,7 @@ public sealed class FashionNetTrainer
         TrainingProgress? resumeFrom = run.Resume ? ResumePoint(run) : null;
         if (resumeFrom is null)
         {
-            foreach (string stale in new[] { run.MetricsLog, run.LastCheckpoint, run.BestCheckpoint(1), run.BestCheckpoint(2) })
+            foreach (string stale in new[] { run.MetricsLog, run.LastCheckpoint, run.BestCheckpoint(1), run.BestCheckpoint(2), run.SummaryFile })
                 File.Delete(stale);
             IO.AtomicFile.WriteAllText(Path.Combine(run.Directory, "config.json"), _options.ToJson());
         }
@@ -135,7 +164,9 @@ public sealed class FashionNetTrainer
             steps += outcome.Steps;
             (best, bestMetrics) = (outcome.BestCheckpoint, outcome.BestMetrics);
         }
-        return new TrainingSummary(best, bestMetrics, steps, clock.Elapsed);
+        var summary = new TrainingSummary(best, bestMetrics, steps, clock.Elapsed, resumeFrom is not null);
+        IO.AtomicFile.WriteAllText(run.SummaryFile, summary.ToJson());
+        return summary;
     }
 
     private TrainingProgress ResumePoint(TrainingRunOptions run)

@@ -101,7 +101,7 @@ public sealed class BenchmarkEvaluationTests
     [Fact]
     public void ReportJsonHoldsTheRunAndOnlyTheMeasuresTaken()
     {
-        var retrieval = new RetrievalEvaluationResult(3, 5, 0, [new(1, 0.25), new(10, 0.5)], [new(1, 0.125), new(10, 0.375)]);
+        var retrieval = new RetrievalEvaluationResult(3, 5, 0, [new(1, 0.25), new(10, 0.5)], [new(1, 0.125), new(10, 0.375)], [1, 0, 4]);
         var report = new BenchmarkReport("imagenet-resnet18", "/data/inshop", EvaluationProtocol.InShopRetrieval, 8, Retrieval: retrieval);
 
         using var document = JsonDocument.Parse(EvaluationJson.Serialize(report));

@@ -9,7 +9,8 @@ public sealed class EvaluationReportTests : IDisposable
     private readonly string _directory = Directory.CreateTempSubdirectory("fashionnet-eval-").FullName;
 
     private static RetrievalEvaluationResult Retrieval() =>
-        new(QueryCount: 3, GalleryCount: 5, QueriesWithoutRelevantImage: 1, HitRate: [new(1, 0.25), new(10, 0.5)], ItemRecall: [new(1, 0.125), new(10, 0.375)]);
+        new(QueryCount: 3, GalleryCount: 5, QueriesWithoutRelevantImage: 1, HitRate: [new(1, 0.25), new(10, 0.5)], ItemRecall: [new(1, 0.125), new(10, 0.375)],
+            FirstHitRanks: [2, 0, 1]);
 
     [Fact]
     public void RetrievalJsonRoundTripsThroughTheFile()
@@ -23,6 +24,7 @@ public sealed class EvaluationReportTests : IDisposable
         Assert.Equal(3, root.GetProperty("queryCount").GetInt32());
         Assert.Equal(0.5, root.GetProperty("hitRate")[1].GetProperty("rate").GetDouble());
         Assert.Equal(10, root.GetProperty("itemRecall")[1].GetProperty("k").GetInt32());
+        Assert.Equal([2, 0, 1], root.GetProperty("firstHitRanks").EnumerateArray().Select(e => e.GetInt32()));
         Assert.Equal(["retrieval.json"], Directory.GetFiles(Path.GetDirectoryName(path)!).Select(Path.GetFileName));
     }
 

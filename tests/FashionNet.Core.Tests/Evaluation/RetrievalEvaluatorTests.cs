@@ -24,6 +24,8 @@ public class RetrievalEvaluatorTests
         Assert.Equal([new(1, 1 / 3.0), new(3, 2 / 3.0), new(5, 2 / 3.0), new(50, 2 / 3.0)], result.HitRate.ToArray());
         // Item recall averages over the two queries with relevant images: (0 + 1/2) / 2, (1/2 + 1) / 2, then all found.
         Assert.Equal([new(1, 0.25), new(3, 0.75), new(5, 1.0), new(50, 1.0)], result.ItemRecall.ToArray());
+        // First hits at (1-based) rank 3 and 1; query 2 never hits.
+        Assert.Equal([3, 1, 0], result.FirstHitRanks.ToArray());
     }
 
     [Fact]
@@ -72,6 +74,12 @@ public class RetrievalEvaluatorTests
         {
             double expected = Enumerable.Range(0, 40).Count(q => oracle[q].Indices.Take(k).Any(g => galleryItems[g] == queryItems[q])) / 40.0;
             Assert.Equal(new RateAtK(k, expected), result.HitRate[i]);
+            Assert.Equal(expected, result.FirstHitRanks.Count(rank => rank is >= 1 && rank <= k) / 40.0);
+        }
+        for (int q = 0; q < 40; q++)
+        {
+            int first = oracle[q].Indices.Take(10).ToList().FindIndex(g => galleryItems[g] == queryItems[q]);
+            Assert.Equal(first + 1, result.FirstHitRanks[q]);
         }
     }
 
