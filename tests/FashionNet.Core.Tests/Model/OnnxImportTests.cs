@@ -83,6 +83,14 @@ public class OnnxImportTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void Bottleneck_ResNet_is_refused_before_the_file_is_read()
+    {
+        using var bottleneck = new FashionNet.Model.Backbones.ResNet(FashionNet.Model.Backbones.ResidualBlockKind.Bottleneck, [1, 1, 1, 1], [8, 8, 8, 8]);
+        var error = Assert.Throws<ArgumentException>(() => ResNet18OnnxImporter.Import(bottleneck, "/nonexistent/ResNet18.onnx"));
+        Assert.Contains("Bottleneck", error.Message);
+    }
+
     private void AssertMatchesOnnxRuntime(float[] rgb, string imageName)
     {
         float[] expected = RunOnnxRuntime(rgb, out float[] expectedPreprocessed);

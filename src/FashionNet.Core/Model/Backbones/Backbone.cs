@@ -18,11 +18,8 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
     {
     }
 
-    /// <summary>Channels of the trunk's output map (the "conv4" map).</summary>
-    public abstract int TrunkChannels { get; }
-
-    /// <summary>Input pixels per cell of the trunk's output map along each axis.</summary>
-    public abstract int TrunkStride { get; }
+    /// <summary>Channels of the trunk's output map (the "conv4" map): <c>ChannelsOf(BackboneMap.Trunk)</c>.</summary>
+    public int TrunkChannels => ChannelsOf(BackboneMap.Trunk);
 
     /// <summary>Channels of the final stage's output map.</summary>
     public abstract int FinalStageChannels { get; }
@@ -30,8 +27,35 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
     /// <summary>Whether the trunk's parameters are frozen (see <see cref="FreezeTrunk"/>).</summary>
     public bool IsTrunkFrozen { get; private set; }
 
-    /// <summary>Images <c>[N, 3, H, W]</c> to the trunk's map <c>[N, TrunkChannels, H / TrunkStride, W / TrunkStride]</c>.</summary>
-    public abstract Tensor ForwardTrunk(Tensor images);
+    /// <summary>Channels of <paramref name="map"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="map"/> is not a defined <see cref="BackboneMap"/>.</exception>
+    public abstract int ChannelsOf(BackboneMap map);
+
+    /// <summary>Input pixels per cell of <paramref name="map"/> along each axis.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="map"/> is not a defined <see cref="BackboneMap"/>.</exception>
+    public abstract int StrideOf(BackboneMap map);
+
+    /// <summary>
+    /// Images <c>[N, 3, H, W]</c> to the trunk's map <c>[N, TrunkChannels, H / StrideOf(Trunk), W / StrideOf(Trunk)]</c>.
+    /// </summary>
+    public Tensor ForwardTrunk(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        return RunTrunk(images, out _).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Images <c>[N, 3, H, W]</c> to the trunk's map and the stride-8 map, from one pass: the stride-8 map is the
+    /// trunk's intermediate result (ResNet's layer2) or the trunk map itself (VGG16), never computed twice.
+    /// </summary>
+    public TrunkMaps ForwardTrunkMaps(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        var trunk = RunTrunk(images, out var stride8).MoveToOuterDisposeScope();
+        // Moving the same tensor twice would carry it past the caller's scope.
+        if (!ReferenceEquals(stride8, trunk)) stride8.MoveToOuterDisposeScope();
+        return new TrunkMaps(trunk, stride8);
+    }
 
     /// <summary>The backbone's own final stage applied to a trunk map.</summary>
     public abstract Tensor ForwardFinalStage(Tensor trunkFeatures);
@@ -44,6 +68,16 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
 
     /// <summary>The modules that make up the trunk (frozen together by <see cref="FreezeTrunk"/>).</summary>
     protected abstract IEnumerable<nn.Module> TrunkModules();
+
+    /// <summary>
+    /// Runs the trunk once (the caller holds a dispose scope): returns the trunk map and sets
+    /// <paramref name="stride8Map"/> to the stride-8 map it passed through, or to the returned tensor itself.
+    /// </summary>
+    protected abstract Tensor RunTrunk(Tensor images, out Tensor stride8Map);
+
+    /// <summary>The error for a value outside <see cref="BackboneMap"/>.</summary>
+    internal static ArgumentOutOfRangeException UndefinedMap(BackboneMap map) =>
+        new(nameof(map), map, "Undefined backbone map.");
 
     /// <summary>
     /// Freezes (or unfreezes) the trunk: its parameters stop requiring gradients and its batch-norm layers stay in

@@ -7,8 +7,9 @@ namespace FashionNet.Model.Backbones;
 
 /// <summary>
 /// VGG16 (the paper's backbone), torchvision's <c>features</c> layout <c>features.0</c>..<c>features.30</c>, without
-/// the classifier. The trunk is conv1_1..relu4_3 (<c>features.0..22</c>, 512 channels, stride 8: 28x28 at 224);
-/// the final stage is pool4..pool5 (<c>features.23..30</c>, 512 channels, stride 32).
+/// the classifier. The trunk is conv1_1..relu4_3 (<c>features.0..22</c>, 512 channels, stride 8: 28x28 at 224), so
+/// its output is also the stride-8 map (<see cref="BackboneMap.Stride8"/>); the final stage is pool4..pool5
+/// (<c>features.23..30</c>, 512 channels, stride 32).
 /// </summary>
 public sealed class Vgg16 : Backbone
 {
@@ -34,16 +35,13 @@ public sealed class Vgg16 : Backbone
     }
 
     /// <inheritdoc />
-    public override int TrunkChannels => Channels;
-
-    /// <inheritdoc />
-    public override int TrunkStride => 8;
-
-    /// <inheritdoc />
     public override int FinalStageChannels => Channels;
 
     /// <inheritdoc />
-    public override Tensor ForwardTrunk(Tensor images) => Run(layers.AsSpan(0, FinalStageStart), images);
+    public override int ChannelsOf(BackboneMap map) => Enum.IsDefined(map) ? Channels : throw UndefinedMap(map);
+
+    /// <inheritdoc />
+    public override int StrideOf(BackboneMap map) => Enum.IsDefined(map) ? 8 : throw UndefinedMap(map);
 
     /// <inheritdoc />
     public override Tensor ForwardFinalStage(Tensor trunkFeatures) => Run(layers.AsSpan(FinalStageStart), trunkFeatures);
@@ -70,6 +68,14 @@ public sealed class Vgg16 : Backbone
 
     /// <inheritdoc />
     protected override IEnumerable<nn.Module> TrunkModules() => layers.Take(FinalStageStart);
+
+    /// <inheritdoc />
+    protected override Tensor RunTrunk(Tensor images, out Tensor stride8Map)
+    {
+        // conv4_3 is both the trunk's output and the stride-8 map.
+        stride8Map = Run(layers.AsSpan(0, FinalStageStart), images);
+        return stride8Map;
+    }
 
     private static Tensor Run(ReadOnlySpan<nn.Module<Tensor, Tensor>> modules, Tensor input)
     {

@@ -34,11 +34,15 @@ public static class ResNet18OnnxImporter
     }
 
     /// <summary>Copies the convolution and batch-norm weights of the ONNX file at <paramref name="path"/> into <paramref name="target"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="target"/> is built from bottleneck blocks.</exception>
     /// <exception cref="InvalidDataException">The file's graph does not have <paramref name="target"/>'s structure.</exception>
     public static void Import(ResNet target, string path)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentException.ThrowIfNullOrEmpty(path);
+        // The mapping below tells shortcuts from the main path by their 1x1 kernels, which bottleneck blocks also have.
+        if (target.Block != ResidualBlockKind.Basic)
+            throw new ArgumentException($"Only basic-block ResNets can take these weights, not {target.Block} blocks.", nameof(target));
         var graph = OnnxModelReader.ReadFile(path);
         try
         {
