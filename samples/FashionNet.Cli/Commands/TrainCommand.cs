@@ -19,12 +19,19 @@ internal static class TrainCommand
     {
         var data = new Option<DirectoryInfo>("--data") { Description = "Dataset folder (for synthetic: a folder written by 'fashionnet data synth').", Required = true };
         var format = DatasetOptions.Format("inshop", "category", "landmarks", "synthetic");
-        var backbone = new Option<BackboneKind>("--backbone") { Description = "resnet18 or vgg16.", DefaultValueFactory = _ => BackboneKind.ResNet18 };
+        var backbone = new Option<BackboneKind>("--backbone") { Description = "resnet18, resnet34, resnet50 or vgg16.", DefaultValueFactory = _ => BackboneKind.ResNet18 };
         var weights = new Option<BackboneInitialization?>("--weights") { Description = "imagenet (ResNet18 only, the default for it) or random." };
         var imageSize = new Option<int>("--image-size") { Description = "Network input size in pixels.", DefaultValueFactory = _ => 224 };
         var embedding = new Option<int>("--embedding") { Description = "Retrieval embedding size.", DefaultValueFactory = _ => 256 };
         var freezeTrunk = new Option<bool>("--freeze-trunk") { Description = "Keep the shared trunk (conv1..conv4) fixed." };
         var globalOnly = new Option<bool>("--global-only") { Description = "The ablation: embed with the global branch alone (no landmark pooling)." };
+        var pooledMap = new Option<BackboneMap>("--pooled-map")
+        {
+            Description = "The map the local branch pools: trunk (conv4; stride 16 for ResNet) or stride8 (ResNet's layer2, VGG's conv4_3: 28 x 28 at 224 px).",
+            DefaultValueFactory = _ => BackboneMap.Trunk,
+        };
+        var poolingWindow = new Option<int>("--pooling-window") { Description = "Landmark pooling window, odd, in cells of the pooled map.", DefaultValueFactory = _ => 3 };
+        var poolingBins = new Option<int>("--pooling-bins") { Description = "Landmark pooling output bins per side.", DefaultValueFactory = _ => 1 };
         var config = new Option<FileInfo?>("--config") { Description = "Training configuration (JSON; see configs/)." };
         var output = new Option<DirectoryInfo>("--out") { Description = "Run folder, e.g. runs/NAME.", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint." };
@@ -57,7 +64,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train FashionNet in two stages (landmarks first, then all losses) and keep the best model.")
         {
-            data, format, backbone, weights, imageSize, embedding, freezeTrunk, globalOnly, config, output, resume, workers,
+            data, format, backbone, weights, imageSize, embedding, freezeTrunk, globalOnly, pooledMap, poolingWindow, poolingBins, config, output, resume, workers,
             stage1Data, stage1Format, validationItems, skipBadImages, maxBadImages,
         };
         validationItems.Validators.Add(result =>
@@ -76,6 +83,9 @@ internal static class TrainCommand
                 EmbeddingSize = parse.GetValue(embedding),
                 FreezeTrunk = parse.GetValue(freezeTrunk),
                 LocalBranch = !parse.GetValue(globalOnly),
+                PooledMap = parse.GetValue(pooledMap),
+                PoolingWindow = parse.GetValue(poolingWindow),
+                PoolingBins = parse.GetValue(poolingBins),
             };
             var options = overrides.Apply(parse, parse.GetValue(config) is { } file ? TrainingOptions.Load(file.FullName) : new TrainingOptions());
             string runDirectory = parse.GetValue(output)!.FullName;

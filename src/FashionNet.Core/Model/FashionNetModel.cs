@@ -13,8 +13,8 @@ namespace FashionNet.Model;
 /// <item>Global: the backbone's own final stage (conv5 / layer4), global average pooling, fc + ReLU.</item>
 /// <item>Pose: its own copy of the final stage, average pooling to a <see cref="FashionNetOptions.PoseGridSize"/> grid,
 /// two fc + ReLU, then landmark regression (sigmoid: normalized coordinates in (0, 1)) and one visibility logit per slot.</item>
-/// <item>Local: <see cref="LandmarkPooling"/> on the shared conv4 map at the (normalized) landmarks, pooled features of
-/// all slots concatenated, fc + ReLU. Visibility gates hard: a landmark pools only when visible (predicted
+/// <item>Local: <see cref="LandmarkPooling"/> at the (normalized) landmarks on a map of the shared trunk (the conv4 map,
+/// or the finer stride-8 map: <see cref="FashionNetOptions.PooledMap"/>), pooled features of all slots concatenated, fc + ReLU. Visibility gates hard: a landmark pools only when visible (predicted
 /// probability above <see cref="FashionNetOptions.VisibilityThreshold"/>, or visible in the ground truth); otherwise its
 /// pooled features are 0. Pooling passes no gradient to the landmarks: the pose branch learns from its own losses.</item>
 /// </list>
@@ -66,7 +66,7 @@ public sealed class FashionNetModel : nn.Module<Tensor, LandmarkTargets?, Fashio
                 Bins = options.PoolingBins,
                 Backend = options.PoolingBackend,
             });
-            localFc = nn.Linear(landmarks * backbone.TrunkChannels * options.PoolingBins * options.PoolingBins, options.LocalFeatureSize);
+            localFc = nn.Linear(landmarks * backbone.ChannelsOf(options.PooledMap) * options.PoolingBins * options.PoolingBins, options.LocalFeatureSize);
         }
         fusionFc = nn.Linear(options.GlobalFeatureSize + (options.UseLocalBranch ? options.LocalFeatureSize : 0), options.EmbeddingSize);
         categoryHead = nn.Linear(options.EmbeddingSize, options.CategoryCount);
@@ -100,7 +100,8 @@ public sealed class FashionNetModel : nn.Module<Tensor, LandmarkTargets?, Fashio
         using var scope = NewDisposeScope();
         int n = (int)images.shape[0];
 
-        var conv4 = backbone.ForwardTrunk(images);
+        var maps = backbone.ForwardTrunkMaps(images);
+        var conv4 = maps.Trunk;
 
         var globalMap = backbone.ForwardFinalStage(conv4);
         var globalFeature = nn.functional.relu(globalFc.forward(nn.functional.adaptive_avg_pool2d(globalMap, 1).flatten(1)));
@@ -110,7 +111,7 @@ public sealed class FashionNetModel : nn.Module<Tensor, LandmarkTargets?, Fashio
         var landmarks = landmarkHead.forward(pose).sigmoid().view(n, options.LandmarkCount, 2);
         var visibilityLogits = visibilityHead.forward(pose);
 
-        var localFeature = LocalFeature(conv4, globalFeature, landmarks, visibilityLogits, groundTruth);
+        var localFeature = LocalFeature(maps[options.PooledMap], globalFeature, landmarks, visibilityLogits, groundTruth);
 
         var fused = fusionFc.forward(cat([globalFeature, localFeature], 1));
         var output = new FashionNetOutput(
@@ -136,11 +137,11 @@ public sealed class FashionNetModel : nn.Module<Tensor, LandmarkTargets?, Fashio
     }
 
     /// <summary>The local branch's feature, or an <c>[N, 0]</c> tensor when the branch is off (the ablation).</summary>
-    private Tensor LocalFeature(Tensor conv4, Tensor globalFeature, Tensor landmarks, Tensor visibilityLogits, LandmarkTargets? truth)
+    private Tensor LocalFeature(Tensor pooledMap, Tensor globalFeature, Tensor landmarks, Tensor visibilityLogits, LandmarkTargets? truth)
     {
         if (landmarkPooling is null || localFc is null) return globalFeature.new_zeros([globalFeature.shape[0], 0L]);
         var (poolAt, poolVisible) = PoolingLandmarks(landmarks, visibilityLogits, truth);
-        var pooled = landmarkPooling.forward(conv4, poolAt, poolVisible);
+        var pooled = landmarkPooling.forward(pooledMap, poolAt, poolVisible);
         return nn.functional.relu(localFc.forward(pooled.flatten(1)));
     }
 

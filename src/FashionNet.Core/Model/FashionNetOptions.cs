@@ -1,5 +1,6 @@
 using FashionNet.Data;
 using FashionNet.Kernels;
+using FashionNet.Model.Backbones;
 
 namespace FashionNet.Model;
 
@@ -27,7 +28,13 @@ public sealed class FashionNetOptions
     /// <summary>Size of the pose branch's two hidden fully connected layers.</summary>
     public int PoseHiddenSize { get; init; } = 512;
 
-    /// <summary>Landmark pooling window, in cells of the trunk's map; odd.</summary>
+    /// <summary>
+    /// The map the local branch pools: the trunk's output ("conv4", stride 16 for ResNet: 14 x 14 at 224 px) or the
+    /// finer stride-8 map (ResNet's layer2, VGG16's conv4_3: 28 x 28 at 224 px, as the paper pools).
+    /// </summary>
+    public BackboneMap PooledMap { get; init; } = BackboneMap.Trunk;
+
+    /// <summary>Landmark pooling window, in cells of the pooled map; odd.</summary>
     public int PoolingWindow { get; init; } = 3;
 
     /// <summary>Landmark pooling output bins per side.</summary>
@@ -83,7 +90,7 @@ public sealed class FashionNetOptions
             throw new ArgumentException($"{nameof(PoolingWindow)} must be odd and at least 1, got {PoolingWindow}.", parameterName);
         if (!(VisibilityThreshold > 0 && VisibilityThreshold < 1))
             throw new ArgumentException($"{nameof(VisibilityThreshold)} must be in (0, 1), got {VisibilityThreshold}.", parameterName);
-        if (!Enum.IsDefined(TrainingLandmarks) || !Enum.IsDefined(EvaluationLandmarks) || !Enum.IsDefined(PoolingBackend))
+        if (!Enum.IsDefined(TrainingLandmarks) || !Enum.IsDefined(EvaluationLandmarks) || !Enum.IsDefined(PoolingBackend) || !Enum.IsDefined(PooledMap))
             throw new ArgumentException("An enum setting has an undefined value.", parameterName);
     }
 }

@@ -50,7 +50,10 @@ public sealed record ModelRecipe
     /// <summary>Number of binary attributes.</summary>
     public int AttributeCount { get; init; } = 1000;
 
-    /// <summary>Landmark pooling window (odd, in trunk feature cells).</summary>
+    /// <summary>The map the local branch pools (the trunk's conv4 map, or the finer stride-8 map).</summary>
+    public BackboneMap PooledMap { get; init; } = BackboneMap.Trunk;
+
+    /// <summary>Landmark pooling window (odd, in cells of the pooled map).</summary>
     public int PoolingWindow { get; init; } = 3;
 
     /// <summary>Landmark pooling bins per side.</summary>
@@ -107,6 +110,7 @@ public sealed record ModelRecipe
         EmbeddingSize = EmbeddingSize,
         CategoryCount = CategoryCount,
         AttributeCount = AttributeCount,
+        PooledMap = PooledMap,
         PoolingWindow = PoolingWindow,
         PoolingBins = PoolingBins,
         FreezeTrunk = FreezeTrunk,

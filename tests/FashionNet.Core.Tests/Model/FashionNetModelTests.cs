@@ -9,8 +9,10 @@ namespace FashionNet.Tests.Model;
 public class FashionNetModelTests
 {
     private static FashionNetOptions SmallOptions(int size, LandmarkSource evaluation = LandmarkSource.Predicted, bool freeze = false,
-        bool localBranch = true) => new()
+        bool localBranch = true, BackboneMap pooledMap = BackboneMap.Trunk, int bins = 1) => new()
     {
+        PooledMap = pooledMap,
+        PoolingBins = bins,
         ImageWidth = size,
         ImageHeight = size,
         GlobalFeatureSize = 32,
@@ -61,6 +63,24 @@ public class FashionNetModelTests
         Assert.Equal([16L, 32], model.named_parameters().Single(p => p.name == "fusionFc.weight").parameter.shape);
         SumOfAllOutputs(output).backward();
         Assert.All(model.named_parameters(), p => Assert.True(p.parameter.grad is not null, $"{p.name} got no gradient"));
+    }
+
+    [Theory]
+    [InlineData(BackboneMap.Trunk, 256, 4)]
+    [InlineData(BackboneMap.Stride8, 128, 8)]
+    public void The_local_branch_pools_the_chosen_map(BackboneMap map, int channels, int cells)
+    {
+        using var scope = NewDisposeScope();
+        using var model = new FashionNetModel(SmallOptions(64, pooledMap: map, bins: 2), ResNet.ResNet18());
+        model.train();
+        var images = randn(2, 3, 64, 64);
+        Assert.Equal(cells, model.Backbone.ForwardTrunkMaps(images)[map].shape[3]);
+        // 8 slots x channels x 2 x 2 bins feed the local fc.
+        Assert.Equal([24L, 8 * channels * 4], model.named_parameters().Single(p => p.name == "localFc.weight").parameter.shape);
+
+        using var output = model.forward(images, Truth(full(2, 8, 2, 0.5f), ones(2, 8)));
+        SumOfAllOutputs(output).backward();
+        Assert.True(model.named_parameters().Single(p => p.name == "backbone.layer2.0.conv1.weight").parameter.grad!.abs().sum().item<float>() > 0);
     }
 
     [Fact]

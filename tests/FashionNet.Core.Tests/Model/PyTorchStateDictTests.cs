@@ -22,7 +22,6 @@ public sealed class PyTorchStateDictTests(ITestOutputHelper output) : IDisposabl
     /// per-channel and per-position means.
     /// </summary>
     [Theory]
-    [InlineData(BackboneKind.ResNet18, "resnet18")]
     [InlineData(BackboneKind.ResNet34, "resnet34")]
     [InlineData(BackboneKind.ResNet50, "resnet50")]
     public void Torchvision_ResNet_state_dict_loads_through_PyBridge_and_computes_torchvisions_maps(BackboneKind kind, string architecture)
