@@ -17,24 +17,30 @@ internal static class DataCheckCommand
         var root = new Option<DirectoryInfo>("--root") { Description = "Dataset folder (holding Eval/, Anno/ and the images).", Required = true };
         var lenient = new Option<bool>("--lenient") { Description = "Tolerate bad rows: report them but exit 0 unless a whole file is unusable." };
         var skipImages = new Option<bool>("--skip-image-check") { Description = "Do not check that every image file exists (faster)." };
+        var categoriesFromPath = DatasetOptions.CategoriesFromPath();
 
         var command = new Command("check", "Read a DeepFashion-format dataset and report counts, landmark statistics and every problem.");
         command.Options.Add(format);
         command.Options.Add(root);
         command.Options.Add(lenient);
         command.Options.Add(skipImages);
-        command.SetAction(parse => Run(
-            DatasetOptions.Formats[parse.GetValue(format)!], parse.GetValue(root)!.FullName, parse.GetValue(lenient), !parse.GetValue(skipImages)));
+        command.Options.Add(categoriesFromPath);
+        command.SetAction(parse => Run(parse.GetValue(format)!, parse.GetValue(root)!.FullName, parse.GetValue(lenient), new ReaderOptions
+        {
+            // Always read leniently so that every bad row is listed, not just the first.
+            Lenient = true,
+            CheckImageFiles = !parse.GetValue(skipImages),
+            InShopCategoriesFromPath = parse.GetValue(categoriesFromPath),
+        }));
         return command;
     }
 
-    private static int Run(DeepFashionFormat format, string root, bool lenient, bool checkImages)
+    private static int Run(string format, string root, bool lenient, ReaderOptions options)
     {
         FashionDataset dataset;
         try
         {
-            // Always read leniently so that every bad row is listed, not just the first.
-            dataset = DeepFashionReader.Read(root, format, new ReaderOptions { Lenient = true, CheckImageFiles = checkImages });
+            dataset = DatasetOptions.Read(root, format, options);
         }
         catch (Exception e) when (e is DeepFashionFormatException or DirectoryNotFoundException)
         {
@@ -43,9 +49,10 @@ internal static class DataCheckCommand
             return 1;
         }
 
-        AnsiConsole.MarkupLineInterpolated($"[bold]{format}[/] dataset at {dataset.Root}");
+        AnsiConsole.MarkupLineInterpolated($"[bold]{dataset.Format}[/] dataset at {dataset.Root}");
         WriteSplits(dataset);
         WriteAnnotations(dataset);
+        if (dataset.Samples.Any(s => s.CategoryLabel is not null)) WriteCategories(dataset);
         if (dataset.Samples.Any(s => s.Landmarks is not null)) WriteLandmarkStatistics(dataset);
 
         var issues = dataset.Report.Issues;
@@ -95,6 +102,26 @@ internal static class DataCheckCommand
             table.AddRow($"  clothes type {(int)type} ({type})", samples.Count(s => s.ClothesType == type).ToString("N0"));
         table.AddRow($"category ({dataset.Categories.Count} names)", samples.Count(s => s.CategoryLabel is not null).ToString("N0"));
         table.AddRow($"attributes ({dataset.Attributes.Count} names)", samples.Count(s => s.Attributes is not null).ToString("N0"));
+        AnsiConsole.Write(table);
+    }
+
+    /// <summary>Images per category and split; every class of the table is listed, those without images too.</summary>
+    private static void WriteCategories(FashionDataset dataset)
+    {
+        var splits = dataset.Samples.Select(s => s.Split).Distinct().OrderBy(s => s).ToList();
+        var table = new Table().Title("images per category").AddColumn("label", c => c.RightAligned()).AddColumn("category").AddColumn("clothes type");
+        foreach (var split in splits) table.AddColumn(split?.ToFileToken() ?? "(none)", c => c.RightAligned());
+        table.AddColumn("total", c => c.RightAligned());
+        var counts = dataset.Samples.Where(s => s.CategoryLabel is not null).CountBy(s => (s.CategoryLabel!.Value, s.Split)).ToDictionary();
+        int classes = Math.Max(dataset.Categories.Count, dataset.Samples.Max(s => s.CategoryLabel) ?? 0);
+        for (int label = 1; label <= classes; label++)
+        {
+            var category = label <= dataset.Categories.Count ? dataset.Categories[label - 1] : null;
+            var cells = new List<string> { label.ToString(), Markup.Escape(category?.Name ?? "(no name)"), category?.Type.ToString() ?? "" };
+            cells.AddRange(splits.Select(split => counts.GetValueOrDefault((label, split)).ToString("N0")));
+            cells.Add(splits.Sum(split => counts.GetValueOrDefault((label, split))).ToString("N0"));
+            table.AddRow(cells.ToArray());
+        }
         AnsiConsole.Write(table);
     }
 

@@ -39,7 +39,22 @@ internal static class DatasetOptions
         return DeepFashionReader.Read(layout.InShop, DeepFashionFormat.InShop);
     }
 
+    /// <summary>The <c>--categories-from-path</c> flag of the commands that read In-shop folders.</summary>
+    public static Option<bool> CategoriesFromPath() => new("--categories-from-path")
+    {
+        Description = "In-shop (--format inshop): take each image's garment category from its path, img/MEN|WOMEN/<Category>/...: "
+            + "17 classes, the same for men and women.",
+    };
+
     /// <summary>Reads the dataset strictly; a <c>synthetic</c> folder is read through its In-shop layout.</summary>
-    public static FashionDataset Read(string root, string format) =>
-        DeepFashionReader.Read(format == "synthetic" ? SyntheticDatasetLayout.Under(root).InShop : root, Formats[format]);
+    public static FashionDataset Read(string root, string format, bool categoriesFromPath = false) =>
+        Read(root, format, new ReaderOptions { InShopCategoriesFromPath = categoriesFromPath });
+
+    /// <summary>Reads the dataset with the given options; a <c>synthetic</c> folder is read through its In-shop layout.</summary>
+    public static FashionDataset Read(string root, string format, ReaderOptions options)
+    {
+        if (options.InShopCategoriesFromPath && format != "inshop")
+            throw new ArgumentException($"--categories-from-path reads In-shop image paths (img/MEN|WOMEN/<Category>/...): it needs --format inshop, not {format}.");
+        return DeepFashionReader.Read(format == "synthetic" ? SyntheticDatasetLayout.Under(root).InShop : root, Formats[format], options);
+    }
 }

@@ -24,6 +24,7 @@ internal static class EvaluateCommand
         var embedder = EmbedderChoice.AddTo(command);
         var data = new Option<DirectoryInfo>("--data") { Description = "Dataset folder (holding Eval/, Anno/ and the images).", Required = true };
         var format = DatasetOptions.Format("inshop", "c2s", "category", "landmarks", "synthetic");
+        var categoriesFromPath = DatasetOptions.CategoriesFromPath();
         var output = new Option<FileInfo>("--out") { Description = "Where to write the results as JSON.", DefaultValueFactory = _ => new FileInfo("results.json") };
         var sheet = new Option<FileInfo?>("--contact-sheet") { Description = "Retrieval: also write a PNG of a few queries (spread over the query list) with their top matches." };
         var localLandmarks = new Option<LandmarkSource>("--local-landmarks")
@@ -39,20 +40,21 @@ internal static class EvaluateCommand
         });
         command.Options.Add(data);
         command.Options.Add(format);
+        command.Options.Add(categoriesFromPath);
         command.Options.Add(output);
         command.Options.Add(sheet);
         command.Options.Add(sheetRows);
         command.Options.Add(localLandmarks);
-        command.SetAction(parse => Run(embedder, parse, parse.GetValue(data)!.FullName, parse.GetValue(format)!, parse.GetValue(output)!.FullName,
+        command.SetAction(parse => Run(embedder, parse, parse.GetValue(data)!.FullName, parse.GetValue(format)!, parse.GetValue(categoriesFromPath), parse.GetValue(output)!.FullName,
             parse.GetValue(sheet)?.FullName, parse.GetValue(sheetRows), parse.GetValue(localLandmarks)));
         return command;
     }
 
-    private static int Run(EmbedderChoice choice, ParseResult parse, string root, string format, string outputPath, string? sheetPath, int sheetRows,
+    private static int Run(EmbedderChoice choice, ParseResult parse, string root, string format, bool categoriesFromPath, string outputPath, string? sheetPath, int sheetRows,
         LandmarkSource localLandmarks)
     {
         var clock = Stopwatch.StartNew();
-        var dataset = DatasetOptions.Read(root, format);
+        var dataset = DatasetOptions.Read(root, format, categoriesFromPath);
         var protocol = DatasetEvaluation.ProtocolOf(dataset.Format);
         if (protocol == EvaluationProtocol.Predictions && parse.GetValue(choice.Baseline) is not null)
             throw new ArgumentException($"--format {format} measures a model's category, attribute and landmark predictions: give --checkpoint; a baseline embedding has none.");

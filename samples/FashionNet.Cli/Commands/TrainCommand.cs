@@ -37,10 +37,18 @@ internal static class TrainCommand
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint." };
         var stage1Data = new Option<string?>("--stage1-data")
         {
-            Description = "Data stage 1 (landmarks) trains on instead of --data: a dataset folder, or 'synthetic' to generate the built-in "
-                + "landmark-labelled set into the run folder. For photos without landmarks; stage 2 trains on --data.",
+            Description = "Data stage 1 (landmarks) trains on instead of --data: a dataset folder, 'synthetic' to generate the built-in "
+                + "landmark-labelled set into the run folder, or 'data+synthetic' for --data's training photos and that set together. "
+                + "Stage 2 trains on --data.",
         };
         var stage1Format = DatasetOptions.Format("--stage1-format", required: false, "synthetic", "landmarks", "category", "inshop");
+        var categoriesFromPath = DatasetOptions.CategoriesFromPath();
+        categoriesFromPath.Description += " Applies to --data and to an In-shop --stage1-data.";
+        var landmarksFrom = new Option<DirectoryInfo?>("--landmarks-from")
+        {
+            Description = "An In-shop folder with landmarks for some of --data's photos (same relative paths, splits and items, e.g. "
+                + "deepfashion-inshop-landmarks): its landmarks, clothes and variation types are attached to --data's samples (not its boxes).",
+        };
         var validationItems = new Option<int>("--validation-items")
         {
             Description = "Hold out this many training items as the validation query/gallery that selects the best model; the dataset's "
@@ -65,7 +73,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train FashionNet in two stages (landmarks first, then all losses) and keep the best model.")
         {
             data, format, backbone, weights, imageSize, embedding, freezeTrunk, globalOnly, pooledMap, poolingWindow, poolingBins, config, output, resume, workers,
-            stage1Data, stage1Format, validationItems, skipBadImages, maxBadImages,
+            stage1Data, stage1Format, validationItems, skipBadImages, maxBadImages, categoriesFromPath, landmarksFrom,
         };
         validationItems.Validators.Add(result =>
         {
@@ -89,15 +97,21 @@ internal static class TrainCommand
             };
             var options = overrides.Apply(parse, parse.GetValue(config) is { } file ? TrainingOptions.Load(file.FullName) : new TrainingOptions());
             string runDirectory = parse.GetValue(output)!.FullName;
-            var dataset = DatasetOptions.Read(parse.GetValue(data)!.FullName, parse.GetValue(format)!);
+            bool pathCategories = parse.GetValue(categoriesFromPath);
+            var dataset = DatasetOptions.Read(parse.GetValue(data)!.FullName, parse.GetValue(format)!, pathCategories);
+            // Before holding items out: the landmark set's splits are the dataset's own, which holding out changes.
+            if (parse.GetValue(landmarksFrom) is { } landmarkFolder) dataset = dataset.WithLandmarksFrom(DatasetOptions.Read(landmarkFolder.FullName, "inshop"));
             if (parse.GetValue(validationItems) is > 0 and var heldOut) dataset = dataset.WithHeldOutItems(heldOut, options.Seed);
             var stage1 = parse.GetValue(stage1Data) switch
             {
                 null => null,
-                "synthetic" => DatasetOptions.Synthesize(Path.Combine(runDirectory, "stage1-synthetic"), SyntheticStage1Items, recipe.ImageSize, options.Seed,
-                    trainItemFraction: 0.9),
-                var folder => DatasetOptions.Read(Path.GetFullPath(folder), parse.GetValue(stage1Format)
-                    ?? throw new ArgumentException("--stage1-format is required with a --stage1-data folder.")),
+                "synthetic" => SyntheticStage1(runDirectory, recipe, options),
+                "data+synthetic" => FashionDataset.Concat(dataset, SyntheticStage1(runDirectory, recipe, options)),
+                var folder => parse.GetValue(stage1Format) switch
+                {
+                    null => throw new ArgumentException("--stage1-format is required with a --stage1-data folder."),
+                    var folderFormat => DatasetOptions.Read(Path.GetFullPath(folder), folderFormat, pathCategories && folderFormat == "inshop"),
+                },
             };
             var dataOptions = new TrainingDataOptions
             {
@@ -113,6 +127,9 @@ internal static class TrainCommand
 
     /// <summary>Items of the generated stage-1 set: 1,200 images, 90% of the items in its train split.</summary>
     private const int SyntheticStage1Items = 300;
+
+    private static FashionDataset SyntheticStage1(string runDirectory, ModelRecipe recipe, TrainingOptions options) =>
+        DatasetOptions.Synthesize(Path.Combine(runDirectory, "stage1-synthetic"), SyntheticStage1Items, recipe.ImageSize, options.Seed, trainItemFraction: 0.9);
 
     private static int Run(FashionDataset dataset, ModelRecipe recipe, TrainingOptions options, TrainingDataOptions data, string runDirectory, bool resume)
     {

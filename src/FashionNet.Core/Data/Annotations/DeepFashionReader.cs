@@ -23,7 +23,10 @@ public static class DeepFashionReader
         ArgumentException.ThrowIfNullOrEmpty(root);
         string fullRoot = Path.GetFullPath(root);
         if (!Directory.Exists(fullRoot)) throw new DirectoryNotFoundException($"Dataset root '{fullRoot}' not found.");
-        var builder = new DatasetBuilder(format, fullRoot, new ReadContext(options ?? ReaderOptions.Strict));
+        options ??= ReaderOptions.Strict;
+        if (options.InShopCategoriesFromPath && format != DeepFashionFormat.InShop)
+            throw new ArgumentException($"{nameof(ReaderOptions.InShopCategoriesFromPath)} reads In-shop image paths; the {format} format has none.", nameof(options));
+        var builder = new DatasetBuilder(format, fullRoot, new ReadContext(options));
         switch (format)
         {
             case DeepFashionFormat.InShop: ReadInShop(builder); break;
@@ -39,6 +42,8 @@ public static class DeepFashionReader
     {
         if (Optional(builder, "Anno/list_item_inshop.txt") is { } itemList) AnnotationFiles.ReadItemList(builder, itemList);
         string partition = Required(builder, "Eval/list_eval_partition.txt");
+        bool categoriesFromPath = builder.Context.Options.InShopCategoriesFromPath;
+        if (categoriesFromPath) builder.Categories.AddRange(InShopCategories.All);
         using (var file = ListFile.Open(partition, "image_name"))
         {
             file.ReadRows(builder.Context, row =>
@@ -48,9 +53,11 @@ public static class DeepFashionReader
                 string itemId = row.NextString("item_id");
                 var split = AnnotationFiles.ReadSplit(ref row, InShopSplits);
                 builder.CheckItem(row, itemId);
+                int? category = categoriesFromPath ? InShopCategories.LabelOf(row, image) : null;
                 var draft = builder.Add(row, image, partition);
                 draft.ItemIndex = builder.ItemIndexFor(itemId);
                 draft.Split = split;
+                draft.CategoryLabel = category;
             });
         }
         if (Optional(builder, "Anno/list_bbox_inshop.txt") is { } boxes)
@@ -58,6 +65,12 @@ public static class DeepFashionReader
         if (Optional(builder, "Anno/list_landmarks_inshop.txt") is { } landmarks)
             AnnotationFiles.ReadLandmarks(builder, landmarks, declaresImages: false, partition);
         ReadItemAttributeFiles(builder, typedNames: false);
+        // After the box and landmark files: a clothes type they give is kept, the category's only fills the gaps.
+        if (categoriesFromPath)
+        {
+            foreach (var draft in builder.Samples)
+                draft.ClothesType ??= InShopCategories.All[draft.CategoryLabel!.Value - 1].Type;
+        }
     }
 
     private static void ReadConsumerToShop(DatasetBuilder builder)

@@ -2,7 +2,7 @@ using System.Collections.ObjectModel;
 
 namespace FashionNet.Data.Annotations;
 
-/// <summary>A category of <c>list_category_cloth.txt</c>.</summary>
+/// <summary>A category of <c>list_category_cloth.txt</c>, or of In-shop image paths (<see cref="InShopCategories"/>).</summary>
 /// <param name="Name">Category name, e.g. <c>Blouse</c>.</param>
 /// <param name="Type">Clothes type the category belongs to (the file's <c>category_type</c>).</param>
 public sealed record CategoryInfo(string Name, ClothesType Type);
@@ -23,7 +23,7 @@ public sealed record AttributeInfo(string Name, int? Type);
 public sealed record ConsumerShopPair(int ConsumerIndex, int ShopIndex, int ItemIndex, EvaluationSplit Split);
 
 /// <summary>A DeepFashion benchmark as read by <see cref="DeepFashionReader"/>: one <see cref="FashionSample"/> per image plus the name tables.</summary>
-public sealed class FashionDataset
+public sealed partial class FashionDataset
 {
     private readonly Dictionary<string, int> _sampleIndex;
 
@@ -54,7 +54,10 @@ public sealed class FashionDataset
     /// <summary>Which benchmark's files were read.</summary>
     public DeepFashionFormat Format { get; }
 
-    /// <summary>Full path of the dataset root; image paths are relative to it.</summary>
+    /// <summary>
+    /// Full path of the dataset root; image paths are relative to it. A concatenation (<see cref="Concat"/>) has absolute
+    /// image paths, and its root is the deepest folder that holds every concatenated root.
+    /// </summary>
     public string Root { get; }
 
     /// <summary>One sample per image, in the order of the file that declares the images.</summary>
@@ -63,7 +66,10 @@ public sealed class FashionDataset
     /// <summary>Item ids; <see cref="FashionSample.ItemIndex"/> indexes this list. Empty for benchmarks without items.</summary>
     public IReadOnlyList<string> Items { get; }
 
-    /// <summary>Categories from <c>list_category_cloth.txt</c>, indexed by <see cref="FashionSample.CategoryIndex"/>; empty when absent.</summary>
+    /// <summary>
+    /// Categories from <c>list_category_cloth.txt</c> (or In-shop's <see cref="InShopCategories.All"/> when read with
+    /// <see cref="ReaderOptions.InShopCategoriesFromPath"/>), indexed by <see cref="FashionSample.CategoryIndex"/>; empty when absent.
+    /// </summary>
     public IReadOnlyList<CategoryInfo> Categories { get; }
 
     /// <summary>Attributes from <c>list_attr_cloth.txt</c>, in label order; empty when absent.</summary>
@@ -87,7 +93,7 @@ public sealed class FashionDataset
     /// <summary>Full path of a sample's image file.</summary>
     public string ImageFullPath(FashionSample sample) => Path.Combine(Root, sample.ImagePath);
 
-    /// <summary>The sample of an image path (relative, as in the list files), if there is one.</summary>
+    /// <summary>The sample of an image path (relative, as in the list files; absolute in a concatenation), if there is one.</summary>
     public bool TryGetSample(string imagePath, out FashionSample sample)
     {
         if (_sampleIndex.TryGetValue(imagePath, out int index))

@@ -21,7 +21,10 @@ public sealed record FashionSample
     /// <summary>Consumer photo or shop image (Consumer-to-shop).</summary>
     public ImageSource? Source { get; init; }
 
-    /// <summary>Clothes type from the box or landmark file; it fixes which landmark slots are present.</summary>
+    /// <summary>
+    /// Clothes type from the box or landmark file, else (with <see cref="ReaderOptions.InShopCategoriesFromPath"/>) the
+    /// category's; the landmark file's fixes which landmark slots are present.
+    /// </summary>
     public ClothesType? ClothesType { get; init; }
 
     /// <summary>In-shop <c>pose_type</c> code of the box file (1 frontal .. 6 stand-alone).</summary>
