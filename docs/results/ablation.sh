@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Issue 13's ablation, as run for docs/RESULTS.md: (b) the global branch alone and (c) the full FashionNet, same config
+# and data, three seeds each, one training at a time. Each run is trained, tested on the In-shop test split (query vs
+# gallery; categories from the image path) and on the hand-annotated robot set (landmarks), then
+# `fashionnet ablation` gathers everything into docs/results/ablation.json. Runs whose test.json and robot.json exist
+# are skipped, so the script continues where it stopped. Run from anywhere after a Release build:
+#   bash docs/results/ablation.sh [SEED ...]      (default: 1 2 3)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+fashionnet=(dotnet samples/FashionNet.Cli/bin/Release/net10.0/fashionnet.dll)
+sample=../shared/data/deepfashion-inshop-sample
+config=configs/inshop-landmarks.json
+training=(--config "$config" --data "$sample" --format inshop --categories-from-path
+  --landmarks-from ../shared/data/deepfashion-inshop-landmarks --validation-items 100 --image-size 224 --pooled-map stride8)
+if [ $# -gt 0 ]; then seeds=("$@"); else seeds=(1 2 3); fi
+
+for seed in "${seeds[@]}"; do
+  for variant in full global; do
+    run=runs/ablation/$variant-s$seed
+    if [ -f "$run/test.json" ] && [ -f "$run/robot.json" ]; then continue; fi
+    mkdir -p "$run"
+    variant_flag=()
+    [ "$variant" = global ] && variant_flag=(--global-only)
+    echo "== $variant, seed $seed ($(date -u +%H:%M:%S))"
+    "${fashionnet[@]}" train "${training[@]}" "${variant_flag[@]}" --seed "$seed" --out "$run" > "$run.log" 2>&1
+    "${fashionnet[@]}" evaluate --checkpoint "$run/best.ckpt" --data "$sample" --format inshop --categories-from-path \
+      --out "$run/test.json" --contact-sheet "$run/test-queries.png" > "$run-test.log" 2>&1
+    "${fashionnet[@]}" evaluate --checkpoint "$run/best.ckpt" --data ../shared/data/fashion-landmarks-robot --format landmarks \
+      --out "$run/robot.json" > "$run-robot.log" 2>&1
+  done
+done
+
+globals=() fulls=()
+for seed in "${seeds[@]}"; do globals+=("runs/ablation/global-s$seed"); fulls+=("runs/ablation/full-s$seed"); done
+"${fashionnet[@]}" ablation --global "${globals[@]}" --full "${fulls[@]}" --config "$config" --out docs/results/ablation.json
