@@ -386,6 +386,9 @@ public sealed class PgVectorGalleryStore : IWritableGalleryStore
         await Execute(connection,
             $"CREATE TABLE {table} (image_path text PRIMARY KEY, item_id text NOT NULL, category text NOT NULL, model_fingerprint text NOT NULL, " +
             $"embedding vector({dimension}) NOT NULL)", cancellationToken).ConfigureAwait(false);
+        // Vectors inline, not TOASTed out of line (pgvector's own type says 'external'): scans read one heap, and the planner's
+        // costs, which ignore TOAST, stay right (pgvector's README, "Why isn't a query using a parallel table scan?").
+        await Execute(connection, $"ALTER TABLE {table} ALTER COLUMN embedding SET STORAGE PLAIN", cancellationToken).ConfigureAwait(false);
         await Execute(connection, $"CREATE INDEX {Quote(gallery + "_category")} ON {table} (category)", cancellationToken).ConfigureAwait(false);
         await Execute(connection, $"INSERT INTO {CatalogTable} (name, schema_version, model_fingerprint, dimension) VALUES ($1, $2, $3, $4)",
             cancellationToken, gallery, SchemaVersion, fingerprint, dimension).ConfigureAwait(false);
