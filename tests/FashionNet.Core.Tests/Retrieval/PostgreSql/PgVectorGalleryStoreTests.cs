@@ -96,7 +96,8 @@ public sealed class PgVectorGalleryStoreTests
         using var gallery = TestPostgres.NewGallery(TestPostgres.RequireConnectionString());
         const int dimension = 16;
         using var store = await PgVectorGalleryStore.OpenOrCreateAsync(gallery.ConnectionString, Fingerprint, dimension, gallery.Options);
-        await store.UpsertAsync(Entries(Fingerprint, dimension, count: 2000, seed: 4));
+        var entries = Entries(Fingerprint, dimension, count: 2000, seed: 4);
+        await store.UpsertAsync(entries);
         Assert.False(await store.HasHnswIndexAsync());
         Assert.NotNull(await store.BuildHnswIndexAsync(new HnswIndexOptions { M = 8, EfConstruction = 32 }));
         Assert.True(await store.HasHnswIndexAsync());
@@ -107,13 +108,16 @@ public sealed class PgVectorGalleryStoreTests
         for (int q = 0; q < queries.Count; q++)
         {
             var query = queries.Embeddings.Slice(q * dimension, dimension);
-            var exact = await store.SearchAsync(query, 10, new GallerySearchOptions { Exact = true });
+            // Exact ignores the HNSW index (and so its ef_search): the brute-force answer, all 10 rows.
+            var exact = await store.SearchAsync(query, 10, new GallerySearchOptions { Exact = true, EfSearch = 5 });
+            var bruteForce = SimilaritySearch.Search(query.ToArray(), entries.Embeddings.ToArray(), dimension, 10);
+            Assert.Equal(bruteForce.GetIndices(0).ToArray().Select(i => entries.ImagePaths[i]), exact.Select(m => m.ImagePath));
             var approximate = await store.SearchAsync(query, 10, new GallerySearchOptions { EfSearch = 100 });
             found += approximate.Select(m => m.ImagePath).Intersect(exact.Select(m => m.ImagePath)).Count();
             // An HNSW scan returns at most ef_search rows: 5 here proves the index served the search with that setting.
             Assert.Equal(5, (await store.SearchAsync(query, 10, new GallerySearchOptions { EfSearch = 5 })).Count);
             // Filtered approximate searches still fill their top k (iterative index scan), all of the category.
-            var filtered = await store.SearchAsync(query, 10, new GallerySearchOptions { EfSearch = 40, Category = Categories[1] });
+            var filtered = await store.SearchAsync(query, 10, new GallerySearchOptions { EfSearch = 20, Category = Categories[1] });
             Assert.Equal(10, filtered.Count);
             Assert.All(filtered, m => Assert.Equal(Categories[1], m.Category));
         }
