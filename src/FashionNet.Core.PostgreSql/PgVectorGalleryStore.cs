@@ -60,12 +60,8 @@ public sealed class PgVectorGalleryStore : IWritableGalleryStore
     /// <summary>Embedding dimension (the column is <c>vector(Dimension)</c>).</summary>
     public int Dimension { get; }
 
-    /// <summary>Number of rows now: a <c>count(*)</c> on the server, which scans the table.</summary>
-    public long Count => Run("counting the entries", async () =>
-    {
-        await using var command = _dataSource.CreateCommand($"SELECT count(*) FROM {_table}");
-        return (long)(await command.ExecuteScalarAsync().ConfigureAwait(false))!;
-    }).GetAwaiter().GetResult();
+    /// <summary>Number of rows now: <see cref="CountAsync"/>, waited for.</summary>
+    public long Count => CountAsync().GetAwaiter().GetResult();
 
     /// <summary>Opens an existing gallery for searching (and writing with its embedder).</summary>
     /// <param name="connectionString">An Npgsql connection string, e.g. <c>Host=db;Database=shop;Username=app;Password=…</c>.</param>
@@ -248,6 +244,14 @@ public sealed class PgVectorGalleryStore : IWritableGalleryStore
             return (IReadOnlyList<RetrievalMatch>)matches;
         }).ConfigureAwait(false);
     }
+
+    /// <summary>Number of rows now: a <c>count(*)</c> on the server, which reads the whole table.</summary>
+    /// <param name="cancellationToken">Stops the count.</param>
+    public Task<long> CountAsync(CancellationToken cancellationToken = default) => Run("counting the entries", async () =>
+    {
+        await using var command = _dataSource.CreateCommand($"SELECT count(*) FROM {_table}");
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    });
 
     /// <summary>Whether the gallery has its HNSW index.</summary>
     /// <param name="cancellationToken">Stops the lookup.</param>

@@ -66,9 +66,12 @@ public sealed class PgVectorGalleryStoreTests
         var entries = Entries(Fingerprint, dimension, count: 1500, seed: 2);
         using var store = await PgVectorGalleryStore.OpenOrCreateAsync(gallery.ConnectionString, Fingerprint, dimension, gallery.Options);
         await store.UpsertAsync(entries);
-        string indexPath = Path.Combine(Directory.CreateTempSubdirectory("fashionnet-pg-").FullName, "gallery.idx");
+        var folder = Directory.CreateTempSubdirectory("fashionnet-pg-test-");
+        string indexPath = Path.Combine(folder.FullName, "gallery.idx");
         RetrievalIndex.Create(indexPath, entries);
         using var index = RetrievalIndex.Open(indexPath);
+        // The mapping keeps the file readable after its name is gone.
+        folder.Delete(recursive: true);
 
         var queries = Entries(Fingerprint, dimension, count: 5, seed: 3);
         for (int q = 0; q < queries.Count; q++)
