@@ -20,17 +20,22 @@ public sealed record RetrievalIndexOpenOptions
 /// <param name="Score">Cosine similarity or Euclidean distance, as the search's metric says.</param>
 /// <param name="ItemId">The matched entry's item id.</param>
 /// <param name="ImagePath">The matched entry's image path.</param>
-/// <param name="EntryIndex">The matched entry's position in the index.</param>
-public readonly record struct RetrievalMatch(int Rank, float Score, string ItemId, string ImagePath, int EntryIndex);
+/// <param name="EntryIndex">The matched entry's position in an index file; -1 from stores whose entries have no position.</param>
+public readonly record struct RetrievalMatch(int Rank, float Score, string ItemId, string ImagePath, int EntryIndex)
+{
+    /// <summary>The matched entry's category; empty when unknown (an index file stores none).</summary>
+    public string Category { get; init; } = "";
+}
 
 /// <summary>
 /// A gallery of embeddings with their item ids and image paths, persisted in one checksummed file (format in
 /// <c>RetrievalIndexFile</c>) and opened memory-mapped: the embedding block is read in place, not loaded. Every
 /// section's checksum is verified when the index is opened. Searches use <see cref="SimilaritySearch"/>'s exact tiled
 /// search, and may run from many threads at once. Disposing while searches run is safe: the mapping is released when
-/// the last of them finishes; later calls throw <see cref="ObjectDisposedException"/>.
+/// the last of them finishes; later calls throw <see cref="ObjectDisposedException"/>. As an <see cref="IGalleryStore"/> it is
+/// the embedded default: it stores no categories, so it refuses a category filter.
 /// </summary>
-public sealed unsafe class RetrievalIndex : IDisposable
+public sealed unsafe class RetrievalIndex : IGalleryStore
 {
     private readonly MemoryMappedFile _file;
     private readonly MemoryMappedViewAccessor _view;
@@ -60,6 +65,10 @@ public sealed unsafe class RetrievalIndex : IDisposable
 
     /// <summary>Number of entries.</summary>
     public int Count => _header.Count;
+
+    string IGalleryStore.Location => FilePath;
+
+    long IGalleryStore.Count => Count;
 
     /// <summary>Writes a new index file holding <paramref name="content"/>, replacing any file there, atomically.</summary>
     public static void Create(string path, RetrievalIndexContent content)
@@ -202,6 +211,22 @@ public sealed unsafe class RetrievalIndex : IDisposable
         }
 
         return results;
+    }
+
+    /// <summary>The exact search of <see cref="Search(ReadOnlySpan{float}, int, SimilaritySearchOptions?)"/> (cosine), completed on the calling thread.</summary>
+    /// <exception cref="NotSupportedException">A category filter is given: an index file stores no categories.</exception>
+    ValueTask<IReadOnlyList<RetrievalMatch>> IGalleryStore.SearchAsync(ReadOnlyMemory<float> query, int top, GallerySearchOptions? options,
+        CancellationToken cancellationToken)
+    {
+        options ??= GallerySearchOptions.Default;
+        options.Validate();
+        if (options.Category is not null)
+            throw new NotSupportedException(
+                $"Retrieval index '{FilePath}' stores no categories, so it cannot filter by category '{options.Category}'; use a PostgreSQL gallery store.");
+        if (query.Length != Dimension)
+            throw new ArgumentException($"The query has dimension {query.Length} but retrieval index '{FilePath}' has dimension {Dimension}.", nameof(query));
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(Search(query.Span, top));
     }
 
     /// <summary>Releases the memory map; searches still running finish first.</summary>

@@ -1,6 +1,9 @@
 namespace FashionNet.Retrieval;
 
-/// <summary>Entries to write into a retrieval index: one embedding, item id and image path per gallery image.</summary>
+/// <summary>
+/// Entries to write into a retrieval index or another gallery store: one embedding, item id, image path and category per
+/// gallery image (an index file does not keep the categories).
+/// </summary>
 public sealed class RetrievalIndexContent
 {
     /// <summary>Checks and wraps the entries.</summary>
@@ -12,8 +15,9 @@ public sealed class RetrievalIndexContent
     /// <param name="embeddings">Embeddings, row-major <c>[count, dimension]</c>, finite.</param>
     /// <param name="itemIds">The item id of each entry.</param>
     /// <param name="imagePaths">The image path of each entry.</param>
+    /// <param name="categories">The category of each entry (empty when unknown); null: all unknown.</param>
     public RetrievalIndexContent(string modelFingerprint, int dimension, ReadOnlyMemory<float> embeddings, IReadOnlyList<string> itemIds,
-        IReadOnlyList<string> imagePaths)
+        IReadOnlyList<string> imagePaths, IReadOnlyList<string>? categories = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(modelFingerprint);
         ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
@@ -29,12 +33,15 @@ public sealed class RetrievalIndexContent
             throw new ArgumentException($"Embedding {nonFinite / dimension} has a NaN or infinite value.", nameof(embeddings));
         if (itemIds.Any(id => id is null)) throw new ArgumentException("An item id is null.", nameof(itemIds));
         if (imagePaths.Any(path => path is null)) throw new ArgumentException("An image path is null.", nameof(imagePaths));
+        categories ??= new string[count];
+        if (categories.Count != count) throw new ArgumentException($"{categories.Count} categories for {count} embeddings.", nameof(categories));
 
         ModelFingerprint = modelFingerprint;
         Dimension = dimension;
         Embeddings = embeddings;
         ItemIds = itemIds;
         ImagePaths = imagePaths;
+        Categories = [.. categories.Select(category => category ?? "")];
     }
 
     /// <summary>Identifies the model that produced the embeddings.</summary>
@@ -54,6 +61,9 @@ public sealed class RetrievalIndexContent
 
     /// <summary>The image path of each entry.</summary>
     public IReadOnlyList<string> ImagePaths { get; }
+
+    /// <summary>The category of each entry; empty when unknown.</summary>
+    public IReadOnlyList<string> Categories { get; }
 
     private static int FirstNonFinite(ReadOnlySpan<float> values)
     {
