@@ -38,7 +38,9 @@ internal static class IndexCommand
         };
         var writeBatch = new Option<int>("--write-batch") { Description = "With --store: images embedded and written per transaction.", DefaultValueFactory = _ => 1024 };
         var hnsw = new Option<bool>("--hnsw") { Description = "With --store: build the gallery's HNSW index after loading (once every shard is loaded)." };
-        foreach (var option in new Option[] { data, format, split, images, output, append, shard, writeBatch, hnsw }) command.Options.Add(option);
+        var categoriesFromPath = DatasetOptions.CategoriesFromPath();
+        categoriesFromPath.Description += " The category is stored with each image, for filtered searches.";
+        foreach (var option in new Option[] { data, format, split, images, output, append, shard, writeBatch, hnsw, categoriesFromPath }) command.Options.Add(option);
         command.Validators.Add(result =>
         {
             if ((result.GetResult(data) is null) == (result.GetResult(images) is null)) result.AddError("Give either --data DIR or --images LISTFILE.");
@@ -68,7 +70,7 @@ internal static class IndexCommand
             else
             {
                 var dataFormat = DatasetOptions.Formats[parse.GetValue(format)!];
-                dataset = DatasetOptions.Read(parse.GetValue(data)!.FullName, parse.GetValue(format)!);
+                dataset = DatasetOptions.Read(parse.GetValue(data)!.FullName, parse.GetValue(format)!, parse.GetValue(categoriesFromPath));
                 var chosen = Enum.GetValues<EvaluationSplit>().First(s => s.ToFileToken() == parse.GetValue(split));
                 indices = [.. dataset.IndicesOf(chosen)
                     .Where(i => dataFormat != DeepFashionFormat.ConsumerToShop || dataset.Samples[i].Source == ImageSource.Shop)

@@ -102,8 +102,8 @@ public sealed class VisualSearch : IDisposable
     /// Embeds dataset samples into a gallery store, <see cref="GalleryLoadOptions.WriteBatchSize"/> at a time, each batch
     /// written atomically. Samples whose image is stored already are skipped, so a re-run after a crash or kill resumes
     /// where the last complete batch ended; the store's upsert keyed by image path keeps racing or repeated writes from
-    /// duplicating entries. Full image paths, item ids and categories (the dataset's category name, or for the In-shop
-    /// layout <c>img/GENDER/CATEGORY/item/…</c> the <c>GENDER/CATEGORY</c> folders) are stored with the embeddings.
+    /// duplicating entries. Full image paths, item ids and categories (the dataset's category name, e.g. In-shop's
+    /// garment class when read with <see cref="ReaderOptions.InShopCategoriesFromPath"/>) are stored with the embeddings.
     /// </summary>
     /// <param name="store">The store, opened for <paramref name="embedder"/>.</param>
     /// <param name="embedder">The embedding.</param>
@@ -233,16 +233,9 @@ public sealed class VisualSearch : IDisposable
             }, options.WriteBatchSize, progress, cancellationToken);
     }
 
-    /// <summary>
-    /// The sample's category: the dataset's category name when it has labels, else for the In-shop layout
-    /// (<c>img/GENDER/CATEGORY/item/file</c>) the <c>GENDER/CATEGORY</c> folders; empty when unknown.
-    /// </summary>
-    private static string CategoryOf(FashionDataset dataset, FashionSample sample)
-    {
-        if (sample.CategoryIndex is int category && category >= 0 && category < dataset.Categories.Count) return dataset.Categories[category].Name;
-        var folders = sample.ImagePath.Split('/');
-        return dataset.Format == DeepFashionFormat.InShop && folders.Length == 5 && folders[0] == "img" ? $"{folders[1]}/{folders[2]}" : "";
-    }
+    /// <summary>The sample's category name from the dataset's table; empty when it has none.</summary>
+    private static string CategoryOf(FashionDataset dataset, FashionSample sample) =>
+        sample.CategoryIndex is int category && category >= 0 && category < dataset.Categories.Count ? dataset.Categories[category].Name : "";
 
     private static int Write(string indexPath, IImageEmbedder embedder, bool append, string[] imagePaths, string[] itemIds, Func<TorchSharp.torch.Tensor> embed)
     {
