@@ -1,3 +1,5 @@
+using FashionNet.Data;
+using FashionNet.Data.Annotations;
 using FashionNet.Inference;
 using FashionNet.Retrieval;
 using FashionNet.Retrieval.PostgreSql;
@@ -17,9 +19,10 @@ public sealed class VisualSearchStoreTests(InferenceFixture fixture) : IClassFix
         VisualSearch.BuildIndex(indexPath, embedder, fixture.Dataset, fixture.Gallery);
         var store = await PgVectorGalleryStore.OpenOrCreateAsync(gallery.ConnectionString, embedder.Fingerprint, embedder.Dimension, gallery.Options);
         var options = new GalleryLoadOptions { WriteBatchSize = 4, Embedding = new EmbeddingOptions { BatchSize = 4 } };
+        var dataset = WithPathCategories(fixture.Dataset);
 
-        var first = await VisualSearch.AddToStoreAsync(store, embedder, fixture.Dataset, fixture.Gallery, options);
-        var again = await VisualSearch.AddToStoreAsync(store, embedder, fixture.Dataset, fixture.Gallery, options);
+        var first = await VisualSearch.AddToStoreAsync(store, embedder, dataset, fixture.Gallery, options);
+        var again = await VisualSearch.AddToStoreAsync(store, embedder, dataset, fixture.Gallery, options);
 
         Assert.Equal(new GalleryLoadSummary(fixture.Gallery.Count, 0, fixture.Gallery.Count), first);
         Assert.Equal(new GalleryLoadSummary(fixture.Gallery.Count, fixture.Gallery.Count, 0), again);
@@ -36,13 +39,23 @@ public sealed class VisualSearchStoreTests(InferenceFixture fixture) : IClassFix
             Assert.Equal(expected.Select(m => m.Score), actual.Select(m => m.Score), (x, y) => Math.Abs(x - y) < 1e-5f);
             Assert.Equal(expected.Select(m => m.ImagePath), fromDatabase.Query(query, 5).Select(m => m.ImagePath));
         }
-        // Synthetic In-shop paths are img/SYNTH/CATEGORY/item/file: the category is stored and filters in the database.
-        var firstSample = fixture.Dataset.Samples[fixture.Gallery[0]];
-        string category = string.Join('/', firstSample.ImagePath.Split('/')[1..3]);
+        // The dataset's category name is stored with each image and filters in the database.
+        var firstSample = dataset.Samples[fixture.Gallery[0]];
+        string category = dataset.Categories[firstSample.CategoryIndex!.Value].Name;
         var filtered = await fromDatabase.QueryAsync(fixture.Dataset.ImageFullPath(firstSample), 50, new GallerySearchOptions { Category = category });
         Assert.NotEmpty(filtered);
         Assert.All(filtered, m => Assert.Equal(category, m.Category));
-        Assert.Equal(fixture.Gallery.Count(i => fixture.Dataset.Samples[i].ImagePath.Contains($"/{category}/", StringComparison.Ordinal)), filtered.Count);
+        Assert.Equal(fixture.Gallery.Count(i => dataset.Samples[i].CategoryLabel == firstSample.CategoryLabel), filtered.Count);
+    }
+
+    /// <summary>The fixture's synthetic set with a category table taken from its paths (<c>img/SYNTH/CATEGORY/item/file</c>).</summary>
+    private static FashionDataset WithPathCategories(FashionDataset dataset)
+    {
+        static string Folder(FashionSample sample) => sample.ImagePath.Split('/')[2];
+        var names = dataset.Samples.Select(Folder).Distinct().Order(StringComparer.Ordinal).ToList();
+        var samples = dataset.Samples.Select(s => s with { CategoryLabel = names.IndexOf(Folder(s)) + 1 }).ToList();
+        return new FashionDataset(dataset.Format, dataset.Root, samples, dataset.Items, [.. names.Select(name => new CategoryInfo(name, ClothesType.Upper))],
+            dataset.Attributes, dataset.Pairs, dataset.Report);
     }
 
     [SkippableFact]
