@@ -12,6 +12,7 @@ internal sealed class EmbedderChoice
         Baseline = new Option<string>("--baseline") { Description = $"An off-the-shelf embedding instead of a checkpoint: {ImageNetBaselineEmbedder.Name}." };
         Baseline.AcceptOnlyFromAmong(ImageNetBaselineEmbedder.Name);
         Batch = new Option<int>("--batch") { Description = "Images per batch.", DefaultValueFactory = _ => 32 };
+        Device = DeviceOption.Create();
     }
 
     public Option<FileInfo> Checkpoint { get; }
@@ -20,6 +21,8 @@ internal sealed class EmbedderChoice
 
     public Option<int> Batch { get; }
 
+    public Option<string> Device { get; }
+
     /// <summary>The options, added to <paramref name="command"/>; <paramref name="required"/>: one of the two must be given.</summary>
     public static EmbedderChoice AddTo(Command command, bool required = true)
     {
@@ -27,6 +30,7 @@ internal sealed class EmbedderChoice
         command.Options.Add(choice.Checkpoint);
         command.Options.Add(choice.Baseline);
         command.Options.Add(choice.Batch);
+        command.Options.Add(choice.Device);
         command.Validators.Add(result =>
         {
             bool checkpoint = result.GetResult(choice.Checkpoint) is not null, baseline = result.GetResult(choice.Baseline) is not null;
@@ -39,11 +43,12 @@ internal sealed class EmbedderChoice
     /// <summary>Whether a checkpoint or baseline was given.</summary>
     public bool IsGiven(ParseResult parse) => parse.GetValue(Checkpoint) is not null || parse.GetValue(Baseline) is not null;
 
-    /// <summary>Loads the chosen embedder.</summary>
+    /// <summary>Loads the chosen embedder onto the chosen device.</summary>
     public IImageEmbedder Load(ParseResult parse)
     {
-        if (parse.GetValue(Checkpoint) is { } checkpoint) return FashionNetEmbedder.FromCheckpoint(checkpoint.FullName);
-        return ImageNetBaselineEmbedder.Load();
+        var device = DeviceOption.Get(parse, Device);
+        if (parse.GetValue(Checkpoint) is { } checkpoint) return FashionNetEmbedder.FromCheckpoint(checkpoint.FullName, device);
+        return ImageNetBaselineEmbedder.Load(device: device);
     }
 
     /// <summary>Batch size and loader settings from <c>--batch</c>.</summary>

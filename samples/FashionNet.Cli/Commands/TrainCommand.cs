@@ -55,6 +55,7 @@ internal static class TrainCommand
                 + "own query/gallery (the test split) is then not touched during training.",
         };
         var workers = new Option<int>("--workers") { Description = "Image decoding workers.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var device = DeviceOption.Create();
         var skipBadImages = new Option<bool>("--skip-bad-images")
         {
             Description = "Skip training images that cannot be read (each is reported, with a count per epoch) instead of stopping.",
@@ -73,7 +74,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train FashionNet in two stages (landmarks first, then all losses) and keep the best model.")
         {
             data, format, backbone, weights, imageSize, embedding, freezeTrunk, globalOnly, pooledMap, poolingWindow, poolingBins, config, output, resume, workers,
-            stage1Data, stage1Format, validationItems, skipBadImages, maxBadImages, categoriesFromPath, landmarksFrom,
+            stage1Data, stage1Format, validationItems, skipBadImages, maxBadImages, categoriesFromPath, landmarksFrom, device,
         };
         validationItems.Validators.Add(result =>
         {
@@ -82,6 +83,7 @@ internal static class TrainCommand
         overrides.AddTo(command);
         command.SetAction(parse =>
         {
+            var onDevice = DeviceOption.Get(parse, device);
             var kind = parse.GetValue(backbone);
             var recipe = new ModelRecipe
             {
@@ -116,6 +118,7 @@ internal static class TrainCommand
             var dataOptions = new TrainingDataOptions
             {
                 Workers = parse.GetValue(workers),
+                Device = onDevice,
                 Stage1Dataset = stage1,
                 SkipBadImages = parse.GetValue(skipBadImages),
                 MaxBadImageFraction = parse.GetValue(maxBadImages),

@@ -175,7 +175,7 @@ public static class CheckpointFile
                 model.load(stream, strict: true);
             using (var reader = new BinaryReader(new MemoryStream(optimizerBytes, writable: false)))
                 optimizer.load_state_dict(reader);
-            using var rngState = tensor(rngBytes, dtype: ScalarType.Byte);
+            using var rngState = tensor(rngBytes, dtype: ScalarType.Byte, device: CPU);
             random.set_rng_state(rngState);
         });
         return metadata;

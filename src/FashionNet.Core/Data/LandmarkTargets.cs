@@ -70,7 +70,9 @@ public sealed class LandmarkTargets : IDisposable
                 visible[at] = landmark.Visibility == LandmarkVisibility.Visible;
             }
         }
-        return new LandmarkTargets(tensor(positions, [n, slots, 2]), tensor(visible, [n, slots]), tensor(labelled, [n, slots]), labelledSamples);
+        // Host tensors, like every batch tensor the loader makes; the trainer moves them to the model's device.
+        return new LandmarkTargets(tensor(positions, [n, slots, 2], device: CPU), tensor(visible, [n, slots], device: CPU),
+            tensor(labelled, [n, slots], device: CPU), labelledSamples);
     }
 
     /// <summary>float32 <c>[N, L, 2]</c>: (x / width, y / height) of the network input; 0 where a slot is not labelled.</summary>

@@ -35,7 +35,7 @@ public sealed record EnvironmentReport(
         float[] gradient;
         using (NewDisposeScope())
         {
-            var x = tensor(new[] { 1f, 2f, 3f }, requires_grad: true);
+            var x = tensor(new[] { 1f, 2f, 3f }, device: CPU, requires_grad: true);
             (x * x * 3).sum().backward();
             gradient = x.grad!.data<float>().ToArray();
         }

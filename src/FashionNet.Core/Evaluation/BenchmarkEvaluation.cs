@@ -145,8 +145,8 @@ public static class BenchmarkEvaluation
         if (queries.Count == 0 || gallery.Count == 0)
             throw new ArgumentException($"{need}; the embeddings cover {queries.Count} queries and {gallery.Count} gallery images.", nameof(sampleIndices));
         using var scope = NewDisposeScope();
-        var queryEmbeddings = embeddings.index_select(0, tensor(queries.ToArray()));
-        var galleryEmbeddings = embeddings.index_select(0, tensor(gallery.ToArray()));
+        var queryEmbeddings = embeddings.index_select(0, tensor(queries.ToArray(), device: embeddings.device));
+        var galleryEmbeddings = embeddings.index_select(0, tensor(gallery.ToArray(), device: embeddings.device));
         return RetrievalEvaluator.Evaluate(queryEmbeddings, ItemIds(dataset, sampleIndices, queries), galleryEmbeddings,
             ItemIds(dataset, sampleIndices, gallery), options);
     }

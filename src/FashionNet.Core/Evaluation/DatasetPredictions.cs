@@ -71,7 +71,7 @@ public sealed class DatasetPredictions : IDisposable
         {
             BatchInference.Run(loader, batch =>
             {
-                using var output = model.call(batch.Images, null);
+                using var output = model.call(batch.Images.to(model.Device), null);
                 embeddings.Add(output.Embedding.cpu().MoveToOuterDisposeScope());
                 categories.Add(output.CategoryLogits.cpu().MoveToOuterDisposeScope());
                 attributes.Add(output.AttributeLogits.cpu().MoveToOuterDisposeScope());

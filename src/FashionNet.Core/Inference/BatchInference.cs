@@ -31,7 +31,7 @@ internal static class BatchInference
     {
         try
         {
-            return parts.Count == 0 ? zeros(0, columns) : cat(parts, 0);
+            return parts.Count == 0 ? zeros([0, columns], device: CPU) : cat(parts, 0);
         }
         finally
         {

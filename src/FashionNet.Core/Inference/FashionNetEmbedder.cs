@@ -3,6 +3,7 @@ using System.Text;
 using FashionNet.Checkpoints;
 using FashionNet.Data.Imaging;
 using FashionNet.Model;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FashionNet.Inference;
@@ -59,9 +60,11 @@ public sealed class FashionNetEmbedder : IImageEmbedder
     /// read and no global random state changes.
     /// </summary>
     /// <param name="path">The checkpoint file.</param>
+    /// <param name="device">Where the model runs (the CPU when null); a checkpoint loads onto any device.</param>
     /// <exception cref="FileNotFoundException">The checkpoint does not exist.</exception>
     /// <exception cref="CheckpointFormatException">The file is not a FashionNet checkpoint of this format version.</exception>
-    public static FashionNetEmbedder FromCheckpoint(string path)
+    /// <exception cref="NotSupportedException">The device is not available here.</exception>
+    public static FashionNetEmbedder FromCheckpoint(string path, Device? device = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"Checkpoint '{path}' not found.", path);
@@ -80,6 +83,7 @@ public sealed class FashionNetEmbedder : IImageEmbedder
         try
         {
             CheckpointFile.LoadWeights(path, model, expectedModelFingerprint: metadata.ModelFingerprint);
+            model.to(Diagnostics.ComputeDevice.RequireAvailable(device ?? CPU));
             return new FashionNetEmbedder(model, normalizer, recipe, ownsModel: true);
         }
         catch
@@ -95,7 +99,7 @@ public sealed class FashionNetEmbedder : IImageEmbedder
         ArgumentNullException.ThrowIfNull(images);
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        return Model.Embed(images).cpu().MoveToOuterDisposeScope();
+        return Model.Embed(images.to(Model.Device)).cpu().MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc/>

@@ -47,7 +47,7 @@ public static class ImageEmbedding
         ArgumentNullException.ThrowIfNull(sampleIndices);
         options ??= new EmbeddingOptions();
         options.Validate();
-        if (sampleIndices.Count == 0) return zeros(0, embedder.Dimension);
+        if (sampleIndices.Count == 0) return zeros([0, embedder.Dimension], device: CPU);
         var loader = FashionDataLoader.ForEvaluation(dataset, sampleIndices, embedder.ImageSize, embedder.Normalizer, options.BatchSize, options.Loader);
         var parts = new List<Tensor>();
         int done = 0;

@@ -1,6 +1,7 @@
 using FashionNet.Data.Imaging;
 using FashionNet.Model.Backbones;
 using FashionNet.Model.Pretrained;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FashionNet.Inference;
@@ -22,8 +23,11 @@ public sealed class ImageNetBaselineEmbedder : IImageEmbedder
     private const int InputSize = 224;
     private readonly Backbone _backbone;
 
-    private ImageNetBaselineEmbedder(Backbone backbone, IImageNormalizer normalizer)
+    private readonly Device _device;
+
+    private ImageNetBaselineEmbedder(Backbone backbone, IImageNormalizer normalizer, Device device)
     {
+        _device = device;
         _backbone = backbone;
         _backbone.eval();
         Normalizer = normalizer;
@@ -47,11 +51,16 @@ public sealed class ImageNetBaselineEmbedder : IImageEmbedder
 
     /// <summary>Loads the ImageNet ResNet18 and its mean image from <paramref name="pretrainedDirectory"/>.</summary>
     /// <param name="pretrainedDirectory">Where the ImageNet ONNX files are (default <see cref="ImageNetWeights.DefaultDirectory"/>).</param>
+    /// <param name="device">Where the network runs (the CPU when null).</param>
     /// <exception cref="FileNotFoundException">A weight file is missing (the message says how to get it).</exception>
-    public static ImageNetBaselineEmbedder Load(string? pretrainedDirectory = null)
+    /// <exception cref="NotSupportedException">The device is not available here.</exception>
+    public static ImageNetBaselineEmbedder Load(string? pretrainedDirectory = null, Device? device = null)
     {
+        var target = Diagnostics.ComputeDevice.RequireAvailable(device ?? CPU);
         var normalizer = ImageNetWeights.LoadNormalizer(InputSize, pretrainedDirectory);
-        return new ImageNetBaselineEmbedder(ImageNetWeights.LoadResNet18(pretrainedDirectory), normalizer);
+        var backbone = ImageNetWeights.LoadResNet18(pretrainedDirectory);
+        backbone.to(target);
+        return new ImageNetBaselineEmbedder(backbone, normalizer, target);
     }
 
     /// <inheritdoc/>
@@ -62,7 +71,7 @@ public sealed class ImageNetBaselineEmbedder : IImageEmbedder
             throw new ArgumentException($"Expected images [N, 3, {InputSize}, {InputSize}], got [{string.Join(", ", images.shape)}].", nameof(images));
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        return nn.functional.normalize(_backbone.forward(images), p: 2, dim: 1).cpu().MoveToOuterDisposeScope();
+        return nn.functional.normalize(_backbone.forward(images.to(_device)), p: 2, dim: 1).cpu().MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc/>

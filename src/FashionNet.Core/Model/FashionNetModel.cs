@@ -88,6 +88,9 @@ public sealed class FashionNetModel : nn.Module<Tensor, LandmarkTargets?, Fashio
         set => evaluationLandmarks = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Undefined landmark source.");
     }
 
+    /// <summary>The device the model's parameters are on (move the model with <c>to(device)</c>).</summary>
+    public Device Device => globalFc.weight!.device;
+
     /// <summary>The backbone: its trunk is shared, its own final stage is the global branch's conv5.</summary>
     public Backbone Backbone => backbone;
 

@@ -181,7 +181,7 @@ public sealed unsafe class RetrievalIndex : IGalleryStore
     public IReadOnlyList<RetrievalMatch> Search(ReadOnlySpan<float> query, int top, SimilaritySearchOptions? options = null)
     {
         using var scope = NewDisposeScope();
-        return Search(tensor(query.ToArray()).view(1, query.Length), top, options)[0];
+        return Search(tensor(query.ToArray(), device: CPU).view(1, query.Length), top, options)[0];
     }
 
     /// <summary>The <paramref name="top"/> entries nearest to each of several query embeddings, best first.</summary>
@@ -270,7 +270,7 @@ public sealed unsafe class RetrievalIndex : IGalleryStore
 
         public override Tensor Load(int start, int length, Device device)
         {
-            var tile = empty(length, Dimension, ScalarType.Float32);
+            var tile = empty([length, Dimension], ScalarType.Float32, device: CPU);
             long offset = index._header.Embeddings.Offset + (long)start * Dimension * sizeof(float);
             new ReadOnlySpan<byte>(index._start + offset, checked(length * Dimension * sizeof(float))).CopyTo(tile.bytes);
             return tile.to(device);

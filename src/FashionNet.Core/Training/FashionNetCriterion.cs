@@ -37,10 +37,11 @@ public sealed class FashionNetCriterion : IDisposable
     /// </summary>
     /// <param name="tripletMargin">Margin of the triplet loss.</param>
     /// <param name="attributeWeights">Per-attribute w_pos / w_neg from the training set, or null when it has no attributes.</param>
-    public static FashionNetCriterion Standard(double tripletMargin, AttributeWeights? attributeWeights)
+    /// <param name="device">The device of the model the criterion scores (where its weight tensors live); the CPU when null.</param>
+    public static FashionNetCriterion Standard(double tripletMargin, AttributeWeights? attributeWeights, Device? device = null)
     {
         var terms = new List<ILossTerm> { new LandmarkTerm(), new VisibilityTerm(), new CategoryTerm() };
-        if (attributeWeights is not null && attributeWeights.Positive.Count > 0) terms.Add(new AttributeTerm(attributeWeights));
+        if (attributeWeights is not null && attributeWeights.Positive.Count > 0) terms.Add(new AttributeTerm(attributeWeights, device));
         terms.Add(new TripletTerm(tripletMargin));
         return new FashionNetCriterion(terms);
     }

@@ -266,8 +266,10 @@ public sealed class FashionNetTrainer
         foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate * group.InitialLearningRate / _options.Optimizer.LearningRate;
         optimizer.zero_grad();
 
-        using var output = _model.call(batch.Images, batch.Landmarks);
-        var loss = _criterion.Compute(output, batch, weights);
+        // The batch comes from the loader on the host; the step runs where the model is.
+        using var onDevice = batch.To(_model.Device);
+        using var output = _model.call(onDevice.Images, onDevice.Landmarks);
+        var loss = _criterion.Compute(output, onDevice, weights);
         loss.Total.backward();
         if (_options.Optimizer.GradientClipNorm > 0)
             nn.utils.clip_grad_norm_(_model.parameters().Where(p => p.requires_grad), _options.Optimizer.GradientClipNorm);

@@ -14,6 +14,12 @@ public sealed record TrainingDataOptions
     /// <summary>Background decoding workers.</summary>
     public int Workers { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>
+    /// The device the model trains on: the CPU (default) or a CUDA device (<see cref="Diagnostics.ComputeDevice"/>);
+    /// batches are decoded on the host, into pinned memory for a GPU, and copied without blocking.
+    /// </summary>
+    public torch.Device? Device { get; init; }
+
     /// <summary>Batches decoded ahead of the trainer.</summary>
     public int Prefetch { get; init; } = 4;
 
@@ -103,15 +109,20 @@ public sealed class FashionNetTraining : IDisposable
         var trainSampler = TrainSampler(dataset, options);
         var stage1Sampler = data.Stage1Dataset is null ? null : TrainSampler(stage1Dataset, options);
 
+        var device = Diagnostics.ComputeDevice.RequireAvailable(data.Device ?? torch.CPU);
         var (model, normalizer) = recipe.Build();
-        var loaderOptions = new DataLoaderOptions { Workers = data.Workers, Prefetch = data.Prefetch, Seed = options.Seed };
+        model.to(device);
+        var loaderOptions = new DataLoaderOptions
+        {
+            Workers = data.Workers, Prefetch = data.Prefetch, Seed = options.Seed, PinMemory = device.type == DeviceType.CUDA,
+        };
         var trainLoaderOptions = loaderOptions with { SkipBadImages = data.SkipBadImages, MaxBadImageFraction = data.MaxBadImageFraction };
         var trainTransform = ImageTransform.Training(recipe.ImageSize);
         var trainLoader = new FashionDataLoader(dataset, trainSampler, trainTransform, normalizer, trainLoaderOptions);
         var stage1Loader = stage1Sampler is null ? null : new FashionDataLoader(stage1Dataset, stage1Sampler, trainTransform, normalizer, trainLoaderOptions);
         var attributeWeights = AttributeWeightsOf(dataset, dataset.IndicesOf(EvaluationSplit.Train))
             ?? AttributeWeightsOf(stage1Dataset, stage1Dataset.IndicesOf(EvaluationSplit.Train));
-        var criterion = FashionNetCriterion.Standard(options.TripletMargin, attributeWeights);
+        var criterion = FashionNetCriterion.Standard(options.TripletMargin, attributeWeights, device);
 
         // In-shop style data validates retrieval on query vs gallery; data without items validates on its val split.
         var heldOut = dataset.HasItems

@@ -88,9 +88,9 @@ internal sealed class AttributeTerm : ILossTerm
 {
     private readonly WeightedAttributeLoss _loss;
 
-    public AttributeTerm(AttributeWeights weights)
+    public AttributeTerm(AttributeWeights weights, Device? device)
     {
-        var (positive, negative) = weights.ToTensors();
+        var (positive, negative) = weights.ToTensors(device);
         using (positive)
         using (negative)
             _loss = new WeightedAttributeLoss(positive, negative);

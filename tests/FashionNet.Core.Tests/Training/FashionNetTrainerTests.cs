@@ -2,10 +2,12 @@ using FashionNet.Checkpoints;
 using FashionNet.Model;
 using FashionNet.Evaluation;
 using FashionNet.Data.Annotations;
+using FashionNet.Diagnostics;
 using FashionNet.Data.Loading;
 using FashionNet.Model.Backbones;
 using FashionNet.Tests.TestSupport;
 using FashionNet.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FashionNet.Tests.Training;
@@ -62,6 +64,38 @@ public sealed class FashionNetTrainerTests(SyntheticTrainingFixture fixture) : I
         Assert.True(File.Exists(run.BestCheckpoint(1)));
         Assert.Equal(summary.BestCheckpoint, run.BestCheckpoint(2));
         Assert.Equal(SmallRecipe.For(fixture.Dataset).Fingerprint, CheckpointFile.ReadMetadata(summary.BestCheckpoint).ModelFingerprint);
+    }
+
+    [Fact]
+    public void EveryTensorOfATrainingRunIsPlacedExplicitlyNotOnTheDefaultDevice()
+    {
+        // With the default device set to "meta" (shapes without data), a tensor that the loader, the trainer, the
+        // criterion, the validator or a checkpoint creates without naming its device lands on meta and fails the first
+        // operation that meets the model's (CPU) tensors: the check that a CUDA run would not silently mix devices.
+        using var training = FashionNetTraining.Create(fixture.Dataset, SmallRecipe, Options(1, 1), Data);
+        var run = new TrainingRunOptions { Directory = fixture.NewRunDirectory() };
+        TrainingSummary summary;
+        set_default_device(META);
+        try
+        {
+            summary = training.Run(run);
+        }
+        finally
+        {
+            set_default_device(CPU);
+        }
+        Assert.Equal(DeviceType.CPU, training.Model.Device.type);
+        Assert.True(summary.BestMetrics["r@1"] >= 0);
+        Assert.All(TrainingLog.Read(run.MetricsLog).Where(e => e.Kind == TrainingLogKind.Step), e => Assert.True(double.IsFinite(e.Values["loss"])));
+    }
+
+    [SkippableFact]
+    public void AskingForCudaWithoutItIsAnErrorThatSaysWhatIsMissing()
+    {
+        Skip.If(cuda.is_available(), "this machine has CUDA");
+        var error = Assert.Throws<NotSupportedException>(() => FashionNetTraining.Create(fixture.Dataset, SmallRecipe, Options(1, 1), Data with { Device = ComputeDevice.Parse("cuda") }));
+        Assert.Contains("finds no CUDA", error.Message);
+        Assert.Contains("CUDA LibTorch", error.Message);
     }
 
     [Fact]

@@ -21,7 +21,7 @@ public static class ImageInput
     {
         ArgumentNullException.ThrowIfNull(image);
         var transform = ImageTransform.Evaluation(imageSize);
-        var input = empty([1, 3, imageSize, imageSize], ScalarType.Float32);
+        var input = empty([1, 3, imageSize, imageSize], ScalarType.Float32, device: CPU);
         Span<float> pixels = MemoryMarshal.Cast<byte, float>(input.bytes);
         transform.Render(image, transform.Plan(image.Width, image.Height, box: null, random: null), pixels);
         normalizer?.Normalize(pixels, imageSize, imageSize);

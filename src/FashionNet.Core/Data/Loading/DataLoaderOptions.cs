@@ -26,12 +26,20 @@ public sealed record DataLoaderOptions
     /// </summary>
     public double MaxBadImageFraction { get; init; } = 0.01;
 
+    /// <summary>
+    /// Put each batch's images in pinned (page-locked) host memory, so that copying them to a GPU does not block the
+    /// host (<see cref="FashionBatch.To"/>). Only with CUDA: the CPU build of LibTorch has no pinned memory.
+    /// </summary>
+    public bool PinMemory { get; init; }
+
     /// <summary>Checks the options, naming the bad one.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(Workers, 1, nameof(Workers));
         ArgumentOutOfRangeException.ThrowIfLessThan(Prefetch, 1, nameof(Prefetch));
+        if (PinMemory && !TorchSharp.torch.cuda.is_available())
+            throw new ArgumentException("Pinned memory needs CUDA, which TorchSharp does not find here.", nameof(PinMemory));
         if (!(MaxBadImageFraction is >= 0 and <= 1))
             throw new ArgumentOutOfRangeException(nameof(MaxBadImageFraction), MaxBadImageFraction, "Must be in [0, 1].");
     }

@@ -1,4 +1,5 @@
 using FashionNet.Data.Imaging;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FashionNet.Data.Loading;
@@ -60,6 +61,21 @@ public sealed class FashionBatch : IDisposable
 
     /// <summary>Samples of this batch left out because their image could not be read (only with <see cref="DataLoaderOptions.SkipBadImages"/>).</summary>
     public IReadOnlyList<SkippedImage> SkippedImages { get; }
+
+    /// <summary>
+    /// The batch with its tensors on <paramref name="device"/> (copies the caller owns; the host-side information is
+    /// shared). From pinned host memory (<see cref="DataLoaderOptions.PinMemory"/>) the copies to a GPU do not block.
+    /// </summary>
+    /// <param name="device">The model's device.</param>
+    public FashionBatch To(Device device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        bool nonBlocking = device.type == DeviceType.CUDA && Images.is_pinned();
+        Tensor Move(Tensor tensor) => tensor.to(device, non_blocking: nonBlocking);
+        var landmarks = new LandmarkTargets(Move(Landmarks.Positions), Move(Landmarks.Visible), Move(Landmarks.Labelled), Landmarks.LabelledSamples);
+        return new FashionBatch(Move(Images), landmarks, Move(Categories), Move(Attributes), Move(AttributeMask), Move(ItemIndices), LabelCounts,
+            [.. SampleIndices], [.. Geometries], [.. SourceSizes], SkippedImages);
+    }
 
     /// <inheritdoc />
     public void Dispose()

@@ -112,7 +112,7 @@ public sealed class FashionDataLoader
         var skipped = new List<SkippedImage>();
 
         // Pixels are rendered straight into the tensor's memory: no per-batch managed buffer and no copy.
-        Tensor images = empty([sampleIndices.Count, 3, size, size], ScalarType.Float32);
+        Tensor images = empty([sampleIndices.Count, 3, size, size], ScalarType.Float32, device: CPU);
         try
         {
             for (int i = 0; i < sampleIndices.Count; i++)
@@ -147,6 +147,11 @@ public sealed class FashionDataLoader
             {
                 using var all = images;
                 images = all.narrow(0, 0, kept.Count).clone();
+            }
+            if (Options.PinMemory)
+            {
+                using var pageable = images;
+                images = pageable.pin_memory();
             }
             return Assemble(images, kept, landmarks, geometries, sourceSizes, skipped);
         }
@@ -186,10 +191,10 @@ public sealed class FashionDataLoader
         return new FashionBatch(
             images,
             targets,
-            tensor(categories, [n]),
-            tensor(attributeTargets, [n, attributes]),
-            tensor(attributeMask, [n, attributes]),
-            tensor(items, [n]),
+            tensor(categories, [n], device: CPU),
+            tensor(attributeTargets, [n, attributes], device: CPU),
+            tensor(attributeMask, [n, attributes], device: CPU),
+            tensor(items, [n], device: CPU),
             new BatchLabelCounts(targets.LabelledSamples, withCategory, withAttributes, withItem),
             [.. kept],
             [.. geometries],

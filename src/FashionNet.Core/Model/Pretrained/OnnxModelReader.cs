@@ -24,7 +24,7 @@ internal sealed record OnnxTensor(string Name, long[] Dims, ReadOnlyMemory<byte>
         var values = new float[Data.Length / sizeof(float)];
         var bytes = Data.Span;
         for (int i = 0; i < values.Length; i++) values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.Slice(i * sizeof(float)));
-        return tensor(values, Dims);
+        return tensor(values, Dims, device: CPU);
     }
 }
 
