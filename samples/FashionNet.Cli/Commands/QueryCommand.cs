@@ -9,8 +9,8 @@ namespace FashionNet.Cli.Commands;
 
 /// <summary>
 /// <c>fashionnet query</c>: the catalogue images most similar to a photo, from an index built by <c>fashionnet index</c>,
-/// as a table and a PNG contact sheet. The embedding must be the index's: a baseline index needs no option, a
-/// checkpoint index needs its <c>--checkpoint</c>.
+/// as a table and a PNG contact sheet. The embedding must be the index's: without <c>--checkpoint</c> or
+/// <c>--baseline</c> it is the one the index records (the baseline, or the checkpoint it was built with).
 /// </summary>
 internal static class QueryCommand
 {
@@ -28,7 +28,7 @@ internal static class QueryCommand
             int count = parse.GetValue(top);
             if (count < 1) throw new ArgumentException("--top must be at least 1.");
             string indexPath = parse.GetValue(indexFile)!.FullName, imagePath = parse.GetValue(image)!.FullName;
-            using var model = embedder.IsGiven(parse) ? embedder.Load(parse) : EmbedderFor(indexPath);
+            using var model = embedder.IsGiven(parse) ? embedder.Load(parse) : VisualSearch.LoadEmbedderFor(indexPath);
             using var search = VisualSearch.Open(indexPath, model);
             var matches = search.Query(imagePath, count);
 
@@ -55,13 +55,4 @@ internal static class QueryCommand
     private static ContactSheetTile Tile(RetrievalMatch match, string? topItem) =>
         new(match.ImagePath, $"#{match.Rank} {match.Score.ToString("0.000", CultureInfo.InvariantCulture)}\n{match.ItemId}",
             topItem is not null && match.ItemId == topItem);
-
-    /// <summary>The baseline, when the index was built with it; otherwise the user must name the checkpoint.</summary>
-    private static IImageEmbedder EmbedderFor(string indexPath)
-    {
-        string fingerprint;
-        using (var index = RetrievalIndex.Open(indexPath)) fingerprint = index.ModelFingerprint;
-        if (fingerprint == ImageNetBaselineEmbedder.BaselineFingerprint) return ImageNetBaselineEmbedder.Load();
-        throw new ArgumentException($"Index '{indexPath}' was built with '{fingerprint}': give the --checkpoint it was built with.");
-    }
 }

@@ -53,6 +53,9 @@ public sealed class FashionNetEmbedder : IImageEmbedder
     /// <inheritdoc/>
     public int Dimension => Model.Options.EmbeddingSize;
 
+    /// <inheritdoc/>
+    public string? ModelPath { get; private init; }
+
     /// <summary>
     /// Rebuilds the model a checkpoint was saved from (its model fingerprint is a <see cref="ModelRecipe"/>) and loads
     /// the weights. ImageNet-initialized recipes need the ImageNet files for their input normalization.
@@ -79,7 +82,7 @@ public sealed class FashionNetEmbedder : IImageEmbedder
         try
         {
             CheckpointFile.Load(path, model, expectedModelFingerprint: metadata.ModelFingerprint);
-            return new FashionNetEmbedder(model, normalizer, recipe, ownsModel: true);
+            return new FashionNetEmbedder(model, normalizer, recipe, ownsModel: true) { ModelPath = Path.GetFullPath(path) };
         }
         catch
         {

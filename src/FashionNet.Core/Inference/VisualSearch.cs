@@ -85,6 +85,30 @@ public sealed class VisualSearch : IDisposable
         return new VisualSearch(embedder, index);
     }
 
+    /// <summary>
+    /// Loads the embedder an index was built with, without being told which: the built-in baseline when the index
+    /// says so, otherwise the checkpoint whose path the index recorded when it was built. <see cref="Open"/> then checks
+    /// that the weights are still those that built the index.
+    /// </summary>
+    /// <param name="indexPath">The index file.</param>
+    /// <param name="pretrainedDirectory">Where the ImageNet ONNX files are (default <c>ImageNetWeights.DefaultDirectory</c>).</param>
+    /// <exception cref="FileNotFoundException">There is no such index, or the recorded checkpoint no longer exists.</exception>
+    /// <exception cref="RetrievalIndexException">The file is not a valid index, or records no model path.</exception>
+    public static IImageEmbedder LoadEmbedderFor(string indexPath, string? pretrainedDirectory = null)
+    {
+        string fingerprint;
+        string? modelPath;
+        using (var index = RetrievalIndex.Open(indexPath))
+            (fingerprint, modelPath) = (index.ModelFingerprint, index.ModelPath);
+        if (fingerprint == ImageNetBaselineEmbedder.BaselineFingerprint) return ImageNetBaselineEmbedder.Load(pretrainedDirectory);
+        string fullPath = Path.GetFullPath(indexPath);
+        if (modelPath is null)
+            throw new RetrievalIndexException(fullPath, $"it records no checkpoint for its model '{fingerprint}' (built before indexes recorded one): name the checkpoint it was built with.");
+        if (!File.Exists(modelPath))
+            throw new FileNotFoundException($"Retrieval index '{fullPath}' was built with checkpoint '{modelPath}', which no longer exists: name the checkpoint it was built with.", modelPath);
+        return FashionNetEmbedder.FromCheckpoint(modelPath, pretrainedDirectory);
+    }
+
     /// <summary>The <paramref name="top"/> index entries most similar (cosine) to an image file, best first.</summary>
     /// <param name="imagePath">The query image (the whole image is used).</param>
     /// <param name="top">How many matches (fewer when the index is smaller).</param>
@@ -113,7 +137,10 @@ public sealed class VisualSearch : IDisposable
             });
         }
         using var embeddings = embed();
-        var content = new RetrievalIndexContent(embedder.Fingerprint, embedder.Dimension, embeddings.data<float>().ToArray(), itemIds, imagePaths);
+        var content = new RetrievalIndexContent(embedder.Fingerprint, embedder.Dimension, embeddings.data<float>().ToArray(), itemIds, imagePaths)
+        {
+            ModelPath = embedder.ModelPath,
+        };
         if (append) RetrievalIndex.Append(indexPath, content);
         else RetrievalIndex.Create(indexPath, content);
         return content.Count;
