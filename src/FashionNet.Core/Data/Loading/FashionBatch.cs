@@ -11,7 +11,8 @@ namespace FashionNet.Data.Loading;
 public sealed class FashionBatch : IDisposable
 {
     internal FashionBatch(Tensor images, Tensor landmarks, Tensor visibility, Tensor presence, Tensor categories, Tensor attributes,
-        Tensor attributeMask, Tensor itemIndices, int[] sampleIndices, CropGeometry[] geometries, ImageSize[] sourceSizes)
+        Tensor attributeMask, Tensor itemIndices, int[] sampleIndices, CropGeometry[] geometries, ImageSize[] sourceSizes,
+        ImageOrientation[] sourceOrientations)
     {
         Images = images;
         Landmarks = landmarks;
@@ -24,6 +25,7 @@ public sealed class FashionBatch : IDisposable
         SampleIndices = sampleIndices;
         Geometries = geometries;
         SourceSizes = sourceSizes;
+        SourceOrientations = sourceOrientations;
     }
 
     /// <summary>Number of samples N.</summary>
@@ -56,11 +58,17 @@ public sealed class FashionBatch : IDisposable
     /// <summary>Indices of the samples in the dataset, in batch order.</summary>
     public IReadOnlyList<int> SampleIndices { get; }
 
-    /// <summary>The crop of each sample, to map predictions back to source-image pixels (<see cref="CropGeometry.UnmapPoint"/>).</summary>
+    /// <summary>
+    /// The crop of each sample in its upright image, to map predictions back to source-image pixels
+    /// (<see cref="CropGeometry.UnmapPoint"/>, then <see cref="ImageOrientations.ToStored"/>).
+    /// </summary>
     public IReadOnlyList<CropGeometry> Geometries { get; }
 
-    /// <summary>Width and height of each source image, the frame landmark errors are normalized by.</summary>
+    /// <summary>Width and height of each source image as stored (the grid of its annotations), the frame landmark errors are normalized by.</summary>
     public IReadOnlyList<ImageSize> SourceSizes { get; }
+
+    /// <summary>The EXIF orientation of each source image, which the loader applied to its pixels and annotations.</summary>
+    public IReadOnlyList<ImageOrientation> SourceOrientations { get; }
 
     /// <inheritdoc />
     public void Dispose()

@@ -113,6 +113,7 @@ public sealed class FashionDataLoader
         var attributeMask = new float[n * attributes];
         var geometries = new CropGeometry[n];
         var sourceSizes = new ImageSize[n];
+        var orientations = new ImageOrientation[n];
 
         // Pixels are rendered straight into the tensor's memory: no per-batch managed buffer and no copy.
         Tensor images = empty([n, 3, size, size], ScalarType.Float32);
@@ -123,16 +124,21 @@ public sealed class FashionDataLoader
                 cancellationToken.ThrowIfCancellationRequested();
                 FashionSample sample = _dataset.Samples[sampleIndices[i]];
                 Span<float> pixels = MemoryMarshal.Cast<byte, float>(images.bytes).Slice(i * plane, plane);
-                using (Image<Rgb24> image = _decoder.Decode(_dataset.ImageFullPath(sample)))
+                LandmarkSet? uprightLandmarks;
+                using (Image<Rgb24> image = _decoder.Decode(_dataset.ImageFullPath(sample), out orientations[i]))
                 {
+                    // Annotations are coordinates of the stored pixel grid; the decoder turned the pixels upright, so they follow.
+                    var orientation = orientations[i];
+                    sourceSizes[i] = orientation.Inverse().UprightSize(new ImageSize(image.Width, image.Height));
+                    BoundingBox? box = sample.BoundingBox is { } stored ? orientation.ToUpright(stored, sourceSizes[i]) : null;
+                    uprightLandmarks = sample.Landmarks is { } landmarkSet ? orientation.ToUpright(landmarkSet, sourceSizes[i]) : null;
                     Random? random = _transform.IsRandom ? new Random(Seeds.Derive(Options.Seed, epoch, batchIndex, i)) : null;
-                    geometries[i] = _transform.Plan(image.Width, image.Height, sample.BoundingBox, random);
-                    sourceSizes[i] = new ImageSize(image.Width, image.Height);
+                    geometries[i] = _transform.Plan(image.Width, image.Height, box, random);
                     _transform.Render(image, geometries[i], pixels);
                 }
 
                 _normalizer?.Normalize(pixels, size, size);
-                WriteLandmarks(sample.Landmarks is { } source ? _transform.MapLandmarks(geometries[i], source) : null,
+                WriteLandmarks(uprightLandmarks is { } source ? _transform.MapLandmarks(geometries[i], source) : null,
                     landmarks.AsSpan(i * slots * 2, slots * 2), visibility.AsSpan(i * slots, slots), presence.AsSpan(i * slots, slots));
                 categories[i] = sample.CategoryIndex ?? -1;
                 items[i] = sample.ItemIndex ?? -1;
@@ -162,7 +168,8 @@ public sealed class FashionDataLoader
             tensor(items, [n]),
             [.. sampleIndices],
             geometries,
-            sourceSizes);
+            sourceSizes,
+            orientations);
     }
 
     private static void WriteLandmarks(LandmarkSet? landmarks, Span<float> xy, Span<long> visibility, Span<bool> presence)
