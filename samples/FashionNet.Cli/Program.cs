@@ -12,6 +12,7 @@ root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(IndexCommand.Create());
 root.Subcommands.Add(QueryCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
 
 try
 {
