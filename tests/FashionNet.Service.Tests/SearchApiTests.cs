@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Metadata.Profiles.Exif;
 using SixLabors.ImageSharp.PixelFormats;
@@ -219,5 +221,37 @@ public sealed class SearchApiTests(ServiceFixture fixture) : IClassFixture<Servi
         Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync("/app.css")).StatusCode);
         var document = await Client.GetFromJsonAsync<JsonElement>("/openapi.json");
         Assert.StartsWith("3.1", document.GetProperty("openapi").GetString());
+    }
+
+    [Fact]
+    public async Task TheOpenApiDocumentDescribesExactlyTheRoutesAndFieldsTheAppHas()
+    {
+        var document = await Client.GetFromJsonAsync<JsonElement>("/openapi.json");
+        var documented = document.GetProperty("paths").EnumerateObject()
+            .SelectMany(path => path.Value.EnumerateObject().Select(method => $"{method.Name.ToUpperInvariant()} {path.Name}")).Order();
+        var mapped = _service.App.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .SelectMany(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()!.HttpMethods
+                .Select(method => $"{method} {e.RoutePattern.RawText!.Replace(":int", "", StringComparison.Ordinal)}")).Order();
+        Assert.Equal(mapped, documented);
+
+        // Every field of a real answer is a documented property, and every required property is in the answer.
+        using var response = await Client.PostAsync("/api/search?top=2", Raw(GalleryPhoto(1)));
+        var answer = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        AssertFields(schemas, "SearchResponse", answer);
+        AssertFields(schemas, "SearchMatch", answer.GetProperty("matches")[0]);
+        AssertFields(schemas, "LandmarkPoint", answer.GetProperty("landmarks")[0]);
+        AssertFields(schemas, "CategoryGuess", answer.GetProperty("categories")[0]);
+        AssertFields(schemas, "SearchTiming", answer.GetProperty("timing"));
+        AssertFields(schemas, "ServiceStatus", await Client.GetFromJsonAsync<JsonElement>("/readyz"));
+    }
+
+    private static void AssertFields(JsonElement schemas, string schema, JsonElement value)
+    {
+        var properties = schemas.GetProperty(schema).GetProperty("properties").EnumerateObject().Select(p => p.Name).Order();
+        var required = schemas.GetProperty(schema).GetProperty("required").EnumerateArray().Select(p => p.GetString()!).Order();
+        var fields = value.EnumerateObject().Select(p => p.Name).Order().ToArray();
+        Assert.Equal(properties, fields);
+        Assert.Equal(required, fields);
     }
 }
