@@ -6,17 +6,35 @@ namespace FashionNet.Service;
 
 /// <summary>
 /// Reads the photo of a search request: a multipart form's first file, or the raw body sent as an image type (or
-/// application/octet-stream). The whole body counts against the size limit: a declared length over it is refused before
-/// anything is read, and an undeclared one as soon as it passes the limit.
+/// application/octet-stream). The whole body counts against the size limit. A body over it is refused with 413; when it
+/// is at most <see cref="DrainAllowance"/> over, the rest is read and dropped first, so that the client, still sending,
+/// gets the answer instead of a reset connection. Bigger bodies are cut off (their clients should send
+/// <c>Expect: 100-continue</c>, which gets the 413 before any byte of the body is sent).
 /// </summary>
 internal static class PhotoUpload
 {
+    /// <summary>How far past the limit a body is still read (and dropped) before the 413.</summary>
+    public const long DrainAllowance = 1 << 20;
+
     /// <summary>The photo's bytes.</summary>
     /// <exception cref="RequestRejectedException">413 over the size limit, 415 for a body that is not a photo upload, 400 for no photo.</exception>
     public static async Task<byte[]> ReadAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
     {
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = maxBytes + DrainAllowance;
+        try
+        {
+            return await ReadPhotoAsync(request, maxBytes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestRejectedException e) when (e.Status == StatusCodes.Status413PayloadTooLarge && !(request.ContentLength > maxBytes + DrainAllowance))
+        {
+            await DrainAsync(request.Body, cancellationToken).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static async Task<byte[]> ReadPhotoAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    {
         if (request.ContentLength > maxBytes) throw TooLarge(maxBytes);
-        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = maxBytes;
 
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType) || contentType.MediaType.Value is not { } mediaType)
             throw UnsupportedBody(request.ContentType);
@@ -79,6 +97,22 @@ internal static class PhotoUpload
         }
 
         return buffer.ToArray();
+    }
+
+    /// <summary>Reads the rest of the body and drops it; stops quietly where Kestrel's own limit (the allowance) ends it.</summary>
+    private static async Task DrainAsync(Stream body, CancellationToken cancellationToken)
+    {
+        var chunk = new byte[81920];
+        try
+        {
+            while (await body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false) > 0)
+            {
+            }
+        }
+        catch (BadHttpRequestException)
+        {
+            // Past the allowance: the connection is closed with the answer.
+        }
     }
 
     private static RequestRejectedException TooLarge(long maxBytes) =>

@@ -39,7 +39,8 @@ public static class SearchService
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBytes;
+            // The search reads up to PhotoUpload.DrainAllowance past its own limit, to answer 413 on a clean connection.
+            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBytes + PhotoUpload.DrainAllowance;
         });
         builder.Logging.SetMinimumLevel(minimumLogLevel);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);

@@ -11,7 +11,8 @@ namespace FashionNet.Service.Tests;
 /// how docs/service-page.png was made from the demo's index) and FASHIONNET_SERVICE_SCREENSHOT says where the
 /// screenshot goes (relative to the repository; default artifacts/service-page.png).
 /// </summary>
-public sealed class BrowserTests(ServiceFixture fixture) : IClassFixture<ServiceFixture>
+[Collection(ServiceCollection.Name)]
+public sealed class BrowserTests(ServiceFixture fixture)
 {
     private const string Chromium = "/usr/bin/chromium";
 

@@ -12,7 +12,8 @@ using SixLabors.ImageSharp.Processing;
 namespace FashionNet.Service.Tests;
 
 /// <summary>The API against the real app on Kestrel (loopback, free port), one shared instance with the default limits.</summary>
-public sealed class SearchApiTests(ServiceFixture fixture) : IClassFixture<ServiceFixture>, IAsyncLifetime
+[Collection(ServiceCollection.Name)]
+public sealed class SearchApiTests(ServiceFixture fixture) : IAsyncLifetime
 {
     private RunningService _service = null!;
 

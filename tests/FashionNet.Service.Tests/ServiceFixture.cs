@@ -53,3 +53,10 @@ public sealed class ServiceFixture : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }
+
+/// <summary>The service tests share one fixture (built once) and run one class at a time.</summary>
+[CollectionDefinition(Name)]
+public sealed class ServiceCollection : ICollectionFixture<ServiceFixture>
+{
+    public const string Name = "Service";
+}
