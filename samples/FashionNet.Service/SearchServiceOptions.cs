@@ -43,10 +43,11 @@ public sealed record SearchServiceOptions
     public int MaxTop { get; init; } = 100;
 
     /// <summary>
-    /// Most photos the model embeds in one forward pass (default 8): concurrent searches are pooled into one batch.
-    /// 1 runs one forward pass per request, each on its own request's thread.
+    /// Most photos of concurrent searches the model takes in one forward pass. 1 (the default) runs one pass per search
+    /// on its own request's thread; more pools the searches that queue up while a pass runs into the next one. On the
+    /// 2-core CPU development machine pooling (8) was not faster (benchmarks/README.md), hence the default.
     /// </summary>
-    public int MaxBatchSize { get; init; } = 8;
+    public int MaxBatchSize { get; init; } = 1;
 
     /// <summary>How long Ctrl+C or SIGTERM waits for requests in flight to finish (default 30 s).</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
