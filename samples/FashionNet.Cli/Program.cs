@@ -13,6 +13,7 @@ root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(IndexCommand.Create());
 root.Subcommands.Add(QueryCommand.Create());
 root.Subcommands.Add(AblationCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
 
 try
 {

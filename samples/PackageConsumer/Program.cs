@@ -41,7 +41,7 @@ static void Describe(FashionNetEmbedder embedder, string imagePath)
 {
     using var scope = NewDisposeScope();
     using var noGrad = no_grad();
-    var output = embedder.Model.call(ImageInput.FromFile(imagePath, embedder.ImageSize, embedder.Normalizer), null);
+    var output = embedder.Model.call(PreparedImage.FromFile(imagePath, embedder.ImageSize, embedder.Normalizer).ToTensor(), null);
     var category = output.CategoryLogits.softmax(1)[0];
     int best = (int)category.argmax().item<long>();
     Console.WriteLine($"{Path.GetFileName(imagePath)}: category {best + 1} (p = {category[best].item<float>():0.000})");

@@ -10,8 +10,9 @@ namespace FashionNet.Cli.Commands;
 
 /// <summary>
 /// <c>fashionnet query</c>: the catalogue images most similar to a photo, from an index file or a PostgreSQL gallery built
-/// by <c>fashionnet index</c>, as a table and a PNG contact sheet. The embedding must be the index's: a baseline index needs no option, a
-/// checkpoint index needs its <c>--checkpoint</c>.
+/// by <c>fashionnet index</c>, as a table and a PNG contact sheet. The embedding must be the gallery's: without
+/// <c>--checkpoint</c> or <c>--baseline</c> it is the one the gallery records (the baseline, or for an index file the
+/// checkpoint it was built with).
 /// </summary>
 internal static class QueryCommand
 {
@@ -45,7 +46,7 @@ internal static class QueryCommand
             using IGalleryStore gallery = store.ConnectionString(parse) is { } connectionString
                 ? PgVectorGalleryStore.OpenAsync(connectionString, store.Options(parse)).GetAwaiter().GetResult()
                 : RetrievalIndex.Open(parse.GetValue(indexFile)!.FullName);
-            using var model = embedder.IsGiven(parse) ? embedder.Load(parse) : EmbedderFor(gallery);
+            using var model = embedder.IsGiven(parse) ? embedder.Load(parse) : VisualSearch.LoadEmbedderFor(gallery, DeviceOption.Get(parse, embedder.Device));
             // Not disposed here: it would close the gallery, which the using above closes.
             var search = VisualSearch.Open(gallery, model);
             return Show(search, imagePath, count, searchOptions, parse.GetValue(sheet)!.FullName);
@@ -78,11 +79,4 @@ internal static class QueryCommand
     private static ContactSheetTile Tile(RetrievalMatch match, string? topItem) =>
         new(match.ImagePath, $"#{match.Rank} {match.Score.ToString("0.000", CultureInfo.InvariantCulture)}\n{match.ItemId}",
             topItem is not null && match.ItemId == topItem);
-
-    /// <summary>The baseline, when the gallery was built with it; otherwise the user must name the checkpoint.</summary>
-    private static IImageEmbedder EmbedderFor(IGalleryStore gallery)
-    {
-        if (gallery.ModelFingerprint == ImageNetBaselineEmbedder.BaselineFingerprint) return ImageNetBaselineEmbedder.Load();
-        throw new ArgumentException($"Gallery '{gallery.Location}' was built with '{gallery.ModelFingerprint}': give the --checkpoint it was built with.");
-    }
 }

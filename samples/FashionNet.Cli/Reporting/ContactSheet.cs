@@ -1,4 +1,8 @@
+using System.Runtime.InteropServices;
+using FashionNet.Data.Imaging;
 using FashionNet.IO;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 using SkiaSharp;
 
 namespace FashionNet.Cli.Reporting;
@@ -13,6 +17,9 @@ internal sealed record ContactSheetTile(string ImagePath, string Caption, bool H
 internal static class ContactSheet
 {
     private const int Tile = 160, Caption = 34, Gap = 8, Frame = 4;
+
+    // The library's decoder: its limits, and photos turned upright by their EXIF orientation as the model saw them.
+    private static readonly ImageDecoder Decoder = new();
 
     /// <summary>Writes one row per query: the query tile first, then its matches. Unreadable images show as a cross.</summary>
     public static void Write(IReadOnlyList<IReadOnlyList<ContactSheetTile>> rows, string pngPath)
@@ -51,7 +58,7 @@ internal static class ContactSheet
         using var framePaint = new SKPaint { Color = tile.Highlight ? new SKColor(0, 160, 60) : SKColors.LightGray, Style = SKPaintStyle.Fill };
         canvas.DrawRect(bounds, framePaint);
         var inner = SKRect.Inflate(bounds, -Frame, -Frame);
-        using var bitmap = File.Exists(tile.ImagePath) ? SKBitmap.Decode(tile.ImagePath) : null;
+        using var bitmap = LoadUpright(tile.ImagePath);
         if (bitmap is null)
         {
             using var cross = new SKPaint { Color = SKColors.Red, StrokeWidth = 3, IsAntialias = true };
@@ -64,5 +71,38 @@ internal static class ContactSheet
         var target = SKRect.Create(inner.MidX - w / 2, inner.MidY - h / 2, w, h);
         using var image = SKImage.FromBitmap(bitmap);
         canvas.DrawImage(image, target, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
+    }
+
+    private static SKBitmap? LoadUpright(string path)
+    {
+        Image<Rgb24> image;
+        try
+        {
+            image = Decoder.Decode(path);
+        }
+        catch (ImageDecodeException)
+        {
+            return null;
+        }
+
+        using (image)
+        {
+            var rgba = new byte[image.Width * image.Height * 4];
+            image.ProcessPixelRows(rows =>
+            {
+                for (int y = 0; y < rows.Height; y++)
+                {
+                    var row = rows.GetRowSpan(y);
+                    for (int x = 0; x < row.Length; x++)
+                    {
+                        int at = 4 * (y * row.Length + x);
+                        (rgba[at], rgba[at + 1], rgba[at + 2], rgba[at + 3]) = (row[x].R, row[x].G, row[x].B, 255);
+                    }
+                }
+            });
+            var bitmap = new SKBitmap(image.Width, image.Height, SKColorType.Rgba8888, SKAlphaType.Opaque);
+            Marshal.Copy(rgba, 0, bitmap.GetPixels(), rgba.Length);
+            return bitmap;
+        }
     }
 }

@@ -1,3 +1,4 @@
+using FashionNet.Data;
 using FashionNet.Data.Imaging;
 using FashionNet.Data.Loading;
 using FashionNet.Inference;
@@ -75,8 +76,8 @@ public sealed class DatasetPredictions : IDisposable
                 embeddings.Add(output.Embedding.cpu().MoveToOuterDisposeScope());
                 categories.Add(output.CategoryLogits.cpu().MoveToOuterDisposeScope());
                 attributes.Add(output.AttributeLogits.cpu().MoveToOuterDisposeScope());
-                AddSourceLandmarks(output.Landmarks.cpu().data<float>().ToArray(), batch, landmarks);
-                visibility.AddRange(output.VisibilityLogits.sigmoid().cpu().data<float>().ToArray());
+                AddSourceLandmarks(output.Landmarks.cpu().data<float>().ToArray(), output.VisibilityLogits.sigmoid().cpu().data<float>().ToArray(), batch,
+                    landmarks, visibility);
                 indices.AddRange(batch.SampleIndices);
                 sizes.AddRange(batch.SourceSizes);
                 progress?.Report(indices.Count);
@@ -92,23 +93,33 @@ public sealed class DatasetPredictions : IDisposable
         }
     }
 
-    /// <summary>Normalized network-input positions -> input pixels -> source pixels through each sample's crop.</summary>
-    private static void AddSourceLandmarks(float[] normalized, FashionBatch batch, List<float> into)
+    /// <summary>
+    /// Normalized network-input positions -> input pixels -> upright source pixels through each sample's crop -> the
+    /// stored grid of the annotations; an image stored mirrored also trades left and right slots back.
+    /// </summary>
+    private static void AddSourceLandmarks(float[] normalized, float[] visible, FashionBatch batch, List<float> landmarks, List<float> visibility)
     {
         int height = (int)batch.Images.shape[2], width = (int)batch.Images.shape[3];
-        int slots = normalized.Length / (2 * batch.Count);
+        int slots = visible.Length / batch.Count;
+        var sampleLandmarks = new float[2 * slots];
+        var sampleVisibility = new float[slots];
         for (int i = 0; i < batch.Count; i++)
         {
             var geometry = batch.Geometries[i];
+            var orientation = batch.SourceOrientations[i];
             if (geometry.Flip)
                 throw new InvalidOperationException("Predictions need the deterministic evaluation transform; this loader flips images.");
             for (int slot = 0; slot < slots; slot++)
             {
                 int at = 2 * (i * slots + slot);
-                var (x, y) = geometry.UnmapPoint(normalized[at] * width, normalized[at + 1] * height, width, height);
-                into.Add(x);
-                into.Add(y);
+                var (uprightX, uprightY) = geometry.UnmapPoint(normalized[at] * width, normalized[at + 1] * height, width, height);
+                int target = orientation.Mirrors() ? (int)LandmarkLayout.Mirror((LandmarkSlot)slot) : slot;
+                (sampleLandmarks[2 * target], sampleLandmarks[2 * target + 1]) = orientation.ToStored(uprightX, uprightY, batch.SourceSizes[i]);
+                sampleVisibility[target] = visible[i * slots + slot];
             }
+
+            landmarks.AddRange(sampleLandmarks);
+            visibility.AddRange(sampleVisibility);
         }
     }
 

@@ -25,6 +25,13 @@ public interface IImageEmbedder : IDisposable
     int Dimension { get; }
 
     /// <summary>
+    /// The file the model was loaded from (a checkpoint), as a full path; indexes built with this embedder record it so
+    /// that they can be searched without naming the model again (<see cref="VisualSearch.LoadEmbedderFor(Retrieval.IGalleryStore, TorchSharp.torch.Device)"/>). Null when
+    /// the model was not loaded from a file, or needs no file to be found again (the built-in baseline).
+    /// </summary>
+    string? ModelPath => null;
+
+    /// <summary>
     /// The embeddings of a batch, without gradient recording: float32 <c>[N, D]</c> on the CPU, each row of unit length.
     /// </summary>
     /// <param name="images">Normalized images <c>[N, 3, ImageSize, ImageSize]</c>, float32.</param>

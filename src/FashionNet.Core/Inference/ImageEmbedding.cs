@@ -89,7 +89,7 @@ public static class ImageEmbedding
     {
         ArgumentNullException.ThrowIfNull(embedder);
         using var scope = NewDisposeScope();
-        return embedder.Embed(ImageInput.FromFile(imagePath, embedder.ImageSize, embedder.Normalizer)).data<float>().ToArray();
+        return embedder.Embed(PreparedImage.FromFile(imagePath, embedder.ImageSize, embedder.Normalizer).ToTensor()).data<float>().ToArray();
     }
 
     /// <summary>A dataset of bare image files (no annotations), addressed by full path.</summary>

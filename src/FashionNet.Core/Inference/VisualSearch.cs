@@ -1,5 +1,6 @@
 using FashionNet.Data.Annotations;
 using FashionNet.Retrieval;
+using static TorchSharp.torch;
 
 namespace FashionNet.Inference;
 
@@ -177,6 +178,36 @@ public sealed class VisualSearch : IDisposable
         return new VisualSearch(embedder, index);
     }
 
+    /// <summary>
+    /// Loads the embedder a gallery was built with, without being told which: the built-in baseline when the gallery
+    /// says so, otherwise (for an index file) the checkpoint whose path the index recorded when it was built. Opening
+    /// the gallery with it then checks that the weights are still those that built it.
+    /// </summary>
+    /// <param name="gallery">The gallery (an index file or another store).</param>
+    /// <param name="device">Where the model runs (the CPU when null).</param>
+    /// <exception cref="FileNotFoundException">The recorded checkpoint no longer exists.</exception>
+    /// <exception cref="ArgumentException">The gallery records no checkpoint for its model: the caller must name it.</exception>
+    public static IImageEmbedder LoadEmbedderFor(IGalleryStore gallery, Device? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(gallery);
+        string fingerprint = gallery.ModelFingerprint;
+        if (fingerprint == ImageNetBaselineEmbedder.BaselineFingerprint) return ImageNetBaselineEmbedder.Load(device: device);
+        if ((gallery as RetrievalIndex)?.ModelPath is not { } modelPath)
+            throw new ArgumentException($"Gallery '{gallery.Location}' records no checkpoint for its model '{fingerprint}': name the checkpoint it was built with.", nameof(gallery));
+        if (!File.Exists(modelPath))
+            throw new FileNotFoundException($"Gallery '{gallery.Location}' was built with checkpoint '{modelPath}', which no longer exists: name the checkpoint it was built with.", modelPath);
+        return FashionNetEmbedder.FromCheckpoint(modelPath, device);
+    }
+
+    /// <summary>Loads the embedder an index file was built with; see <see cref="LoadEmbedderFor(IGalleryStore, Device)"/>.</summary>
+    /// <param name="indexPath">The index file.</param>
+    /// <param name="device">Where the model runs (the CPU when null).</param>
+    public static IImageEmbedder LoadEmbedderFor(string indexPath, Device? device = null)
+    {
+        using var index = RetrievalIndex.Open(indexPath);
+        return LoadEmbedderFor(index, device);
+    }
+
     /// <summary>The <paramref name="top"/> index entries most similar (cosine) to an image file, best first.</summary>
     /// <param name="imagePath">The query image (the whole image is used).</param>
     /// <param name="top">How many matches (fewer when the index is smaller).</param>
@@ -252,7 +283,10 @@ public sealed class VisualSearch : IDisposable
             });
         }
         using var embeddings = embed();
-        var content = new RetrievalIndexContent(embedder.Fingerprint, embedder.Dimension, embeddings.data<float>().ToArray(), itemIds, imagePaths);
+        var content = new RetrievalIndexContent(embedder.Fingerprint, embedder.Dimension, embeddings.data<float>().ToArray(), itemIds, imagePaths)
+        {
+            ModelPath = embedder.ModelPath,
+        };
         if (append) RetrievalIndex.Append(indexPath, content);
         else RetrievalIndex.Create(indexPath, content);
         return content.Count;

@@ -60,6 +60,12 @@ public sealed unsafe class RetrievalIndex : IGalleryStore
     /// <summary>Identifies the model that produced the embeddings.</summary>
     public string ModelFingerprint => _header.ModelFingerprint;
 
+    /// <summary>
+    /// Where the model that built the index was loaded from (e.g. its checkpoint file), as recorded when the index was
+    /// written; null when unknown (an index of format version 1, or a model that was not loaded from a file).
+    /// </summary>
+    public string? ModelPath => _header.ModelPath;
+
     /// <summary>Embedding dimension.</summary>
     public int Dimension => _header.Dimension;
 
@@ -74,14 +80,15 @@ public sealed unsafe class RetrievalIndex : IGalleryStore
     public static void Create(string path, RetrievalIndexContent content)
     {
         ArgumentNullException.ThrowIfNull(content);
-        RetrievalIndexFile.Write(path, content.ModelFingerprint, content.Dimension, content.ItemIds, content.ImagePaths, null, content.Embeddings);
+        RetrievalIndexFile.Write(path, content.ModelFingerprint, content.ModelPath, content.Dimension, content.ItemIds, content.ImagePaths, null,
+            content.Embeddings);
     }
 
     /// <summary>
     /// Adds entries to an existing index. The file is rewritten with the old entries followed by the new ones and replaces
     /// the old file atomically, so a reader never sees a half-appended index and every section stays checksummed; indexes
     /// already open keep reading the old version. The cost is a copy of the file per append, which suits catalogues
-    /// updated in batches.
+    /// updated in batches. The recorded model path becomes the content's, when it has one.
     /// </summary>
     /// <exception cref="RetrievalIndexException">The file is not a valid index, or was built by a different model or dimension.</exception>
     public static void Append(string path, RetrievalIndexContent content)
@@ -97,7 +104,8 @@ public sealed unsafe class RetrievalIndex : IGalleryStore
         var itemIds = Enumerable.Range(0, existing.Count).Select(existing.GetItemId).Concat(content.ItemIds).ToArray();
         var imagePaths = Enumerable.Range(0, existing.Count).Select(existing.GetImagePath).Concat(content.ImagePaths).ToArray();
         using var oldEmbeddings = new UnmanagedMemoryStream(existing._start + existing._header.Embeddings.Offset, existing._header.Embeddings.Length);
-        RetrievalIndexFile.Write(path, content.ModelFingerprint, content.Dimension, itemIds, imagePaths, oldEmbeddings, content.Embeddings);
+        RetrievalIndexFile.Write(path, content.ModelFingerprint, content.ModelPath ?? existing.ModelPath, content.Dimension, itemIds, imagePaths,
+            oldEmbeddings, content.Embeddings);
     }
 
     /// <summary>Opens an index file memory-mapped, after checking its header, every section checksum and the caller's expectations.</summary>
@@ -117,7 +125,7 @@ public sealed unsafe class RetrievalIndex : IGalleryStore
         try
         {
             long length = stream.Length;
-            var start = new byte[Math.Min(length, RetrievalIndexFile.FixedHeaderLength + RetrievalIndexFile.MaxFingerprintBytes)];
+            var start = new byte[Math.Min(length, RetrievalIndexFile.MaxHeaderLength)];
             stream.ReadExactly(start);
             var header = RetrievalIndexFile.ReadHeader(fullPath, start, length);
 

@@ -47,6 +47,12 @@ public sealed class RetrievalIndexContent
     /// <summary>Identifies the model that produced the embeddings.</summary>
     public string ModelFingerprint { get; }
 
+    /// <summary>
+    /// Where the model that produced the embeddings can be loaded from (e.g. its checkpoint file), recorded in the index
+    /// so that it can be searched without naming the model again; null when unknown.
+    /// </summary>
+    public string? ModelPath { get; init; }
+
     /// <summary>Embedding dimension.</summary>
     public int Dimension { get; }
 

@@ -14,13 +14,13 @@ internal readonly record struct IndexSection(string Name, long Offset, long Leng
 
 /// <summary>The decoded header of an index file.</summary>
 internal sealed record IndexHeader(int Length, int Dimension, int Count, string ModelFingerprint, IndexSection Embeddings, IndexSection ItemIds,
-    IndexSection ImagePaths);
+    IndexSection ImagePaths, string? ModelPath);
 
 /// <summary>
-/// The retrieval index file format, version 1. All numbers little-endian.
+/// The retrieval index file format, version 2 (version 1 is read too). All numbers little-endian.
 /// <code>
 ///   0  magic          8 bytes: 0x89 'F' 'N' 'I' 'D' 'X' '\r' '\n' (the 0x89 and line ends catch text-mode copies)
-///   8  version        u32 (1)
+///   8  version        u32 (2)
 ///  12  header length  u32, H: bytes from 0 to the end of the header checksum
 ///  16  dimension      i32
 ///  20  count          i32
@@ -28,17 +28,25 @@ internal sealed record IndexHeader(int Length, int Dimension, int Count, string 
 ///  48  item ids       i64 offset, i64 length, u64 XxHash64
 ///  72  image paths    i64 offset, i64 length, u64 XxHash64
 ///  96  fingerprint    i32 byte length n, then n bytes of UTF-8
+/// 100+n model path    i32 byte length m, then m bytes of UTF-8 (version 2 only; m = 0 when unknown)
 /// H-8  header checksum u64: XxHash64 of bytes 0 .. H-8
 /// </code>
+/// Version 2 added the model path: where the model that built the index was loaded from (e.g. its checkpoint), so a
+/// reader can load it without being told. A version 1 header is the same without that field.
 /// The embeddings section starts at a 64-byte boundary and holds count x dimension float32 values, row-major, so it can
 /// be read in place from a memory map. Each string section holds count + 1 i64 offsets into the UTF-8 text that
 /// follows them (the first 0, the last the text length), then the text.
 /// </summary>
 internal static class RetrievalIndexFile
 {
-    public const uint FormatVersion = 1;
+    public const uint FormatVersion = 2;
+    private const uint FirstFormatVersion = 1;
     public const int MaxFingerprintBytes = 4096;
-    public const int FixedHeaderLength = 100 + sizeof(ulong);
+    public const int MaxModelPathBytes = 4096;
+    // Version 1's fixed part: up to the fingerprint length, plus the checksum. Version 2 adds the model path's length.
+    private const int FixedHeaderLengthV1 = 100 + sizeof(ulong);
+    public const int FixedHeaderLength = FixedHeaderLengthV1 + sizeof(int);
+    public const int MaxHeaderLength = FixedHeaderLength + MaxFingerprintBytes + MaxModelPathBytes;
     private const int FingerprintOffset = 100;
     private const int EmbeddingAlignment = 64;
 
@@ -52,20 +60,23 @@ internal static class RetrievalIndexFile
     /// Writes a complete index atomically: the embeddings of <paramref name="leadingEmbeddings"/> (raw float32 bytes,
     /// e.g. an existing index's section) followed by <paramref name="embeddings"/>.
     /// </summary>
-    public static void Write(string path, string modelFingerprint, int dimension, IReadOnlyList<string> itemIds, IReadOnlyList<string> imagePaths,
-        Stream? leadingEmbeddings, ReadOnlyMemory<float> embeddings)
+    public static void Write(string path, string modelFingerprint, string? modelPath, int dimension, IReadOnlyList<string> itemIds,
+        IReadOnlyList<string> imagePaths, Stream? leadingEmbeddings, ReadOnlyMemory<float> embeddings)
     {
         RequireLittleEndian();
         byte[] fingerprint = Encoding.UTF8.GetBytes(modelFingerprint);
         if (fingerprint.Length > MaxFingerprintBytes)
             throw new ArgumentException($"The model fingerprint is {fingerprint.Length} bytes of UTF-8; at most {MaxFingerprintBytes} are allowed.",
                 nameof(modelFingerprint));
+        byte[] modelPathBytes = Encoding.UTF8.GetBytes(modelPath ?? "");
+        if (modelPathBytes.Length > MaxModelPathBytes)
+            throw new ArgumentException($"The model path is {modelPathBytes.Length} bytes of UTF-8; at most {MaxModelPathBytes} are allowed.", nameof(modelPath));
         int count = itemIds.Count;
         long embeddingBytes = (long)count * dimension * sizeof(float);
         if ((leadingEmbeddings?.Length ?? 0) + (long)embeddings.Length * sizeof(float) != embeddingBytes)
             throw new ArgumentException($"The embeddings do not make {count} rows of dimension {dimension}.", nameof(embeddings));
 
-        int headerLength = FixedHeaderLength + fingerprint.Length;
+        int headerLength = FixedHeaderLength + fingerprint.Length + modelPathBytes.Length;
         long embeddingsOffset = (headerLength + EmbeddingAlignment - 1) / EmbeddingAlignment * EmbeddingAlignment;
         AtomicFile.Write(path, stream =>
         {
@@ -79,7 +90,7 @@ internal static class RetrievalIndexFile
 
             stream.Position = 0;
             stream.Write(EncodeHeader(new IndexHeader(headerLength, dimension, count, modelFingerprint, embeddingSection, itemIdSection,
-                imagePathSection), fingerprint));
+                imagePathSection, modelPath), fingerprint, modelPathBytes));
         });
     }
 
@@ -94,13 +105,15 @@ internal static class RetrievalIndexFile
         int comparable = (int)Math.Min(magic.Length, start.Length);
         if (!start[..comparable].SequenceEqual(magic[..comparable]))
             throw new RetrievalIndexException(path, "not a FashionNet retrieval index (the file does not start with the index signature).");
-        if (fileLength < FixedHeaderLength)
-            throw new RetrievalIndexException(path, $"truncated: the file has {fileLength} bytes, fewer than the {FixedHeaderLength} of the smallest header.");
+        if (fileLength < FixedHeaderLengthV1)
+            throw new RetrievalIndexException(path, $"truncated: the file has {fileLength} bytes, fewer than the {FixedHeaderLengthV1} of the smallest header.");
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(start[8..]);
-        if (version != FormatVersion)
-            throw new RetrievalIndexException(path, $"format version {version} is not supported (this library reads version {FormatVersion}).");
+        if (version is < FirstFormatVersion or > FormatVersion)
+            throw new RetrievalIndexException(path,
+                $"format version {version} is not supported (this library reads versions {FirstFormatVersion} to {FormatVersion}).");
+        int fixedLength = version == FirstFormatVersion ? FixedHeaderLengthV1 : FixedHeaderLength;
         uint headerLength = BinaryPrimitives.ReadUInt32LittleEndian(start[12..]);
-        if (headerLength < FixedHeaderLength || headerLength > FixedHeaderLength + MaxFingerprintBytes)
+        if (headerLength < fixedLength || headerLength > MaxHeaderLength)
             throw new RetrievalIndexException(path, $"the header is corrupt (it claims a length of {headerLength} bytes).");
         if (headerLength > fileLength)
             throw new RetrievalIndexException(path, $"truncated: the file has {fileLength} bytes, fewer than its {headerLength}-byte header.");
@@ -113,11 +126,19 @@ internal static class RetrievalIndexFile
         int dimension = BinaryPrimitives.ReadInt32LittleEndian(header[16..]);
         int count = BinaryPrimitives.ReadInt32LittleEndian(header[20..]);
         int fingerprintLength = BinaryPrimitives.ReadInt32LittleEndian(header[96..]);
-        if (dimension < 1 || count < 0 || fingerprintLength != headerLength - FixedHeaderLength)
-            throw new RetrievalIndexException(path, $"the header is inconsistent (dimension {dimension}, count {count}, fingerprint of {fingerprintLength} bytes).");
+        // Version 1 ends with the fingerprint; version 2 follows it with the model path, and the two fill the header.
+        int variableLength = (int)headerLength - fixedLength;
+        int modelPathLength = fingerprintLength >= 0 && fingerprintLength <= variableLength && version != FirstFormatVersion
+            ? BinaryPrimitives.ReadInt32LittleEndian(header[(FingerprintOffset + fingerprintLength)..])
+            : 0;
+        if (dimension < 1 || count < 0 || fingerprintLength < 0 || modelPathLength < 0 || fingerprintLength + (long)modelPathLength != variableLength)
+            throw new RetrievalIndexException(path,
+                $"the header is inconsistent (dimension {dimension}, count {count}, fingerprint of {fingerprintLength} bytes, model path of {modelPathLength} bytes).");
+        int modelPathOffset = FingerprintOffset + fingerprintLength + sizeof(int);
         var parsed = new IndexHeader((int)headerLength, dimension, count,
             Encoding.UTF8.GetString(header.Slice(FingerprintOffset, fingerprintLength)),
-            ReadSection(header[24..], EmbeddingsSection), ReadSection(header[48..], ItemIdsSection), ReadSection(header[72..], ImagePathsSection));
+            ReadSection(header[24..], EmbeddingsSection), ReadSection(header[48..], ItemIdsSection), ReadSection(header[72..], ImagePathsSection),
+            modelPathLength > 0 ? Encoding.UTF8.GetString(header.Slice(modelPathOffset, modelPathLength)) : null);
 
         if (parsed.Embeddings.Length != (long)count * dimension * sizeof(float))
             throw new RetrievalIndexException(path,
@@ -184,7 +205,7 @@ internal static class RetrievalIndexFile
         BinaryPrimitives.ReadInt64LittleEndian(fields[8..]),
         BinaryPrimitives.ReadUInt64LittleEndian(fields[16..]));
 
-    private static byte[] EncodeHeader(IndexHeader header, byte[] fingerprint)
+    private static byte[] EncodeHeader(IndexHeader header, byte[] fingerprint, byte[] modelPath)
     {
         var bytes = new byte[header.Length];
         Magic.CopyTo(bytes);
@@ -197,6 +218,8 @@ internal static class RetrievalIndexFile
         WriteSection(bytes.AsSpan(72), header.ImagePaths);
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(96), fingerprint.Length);
         fingerprint.CopyTo(bytes.AsSpan(FingerprintOffset));
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(FingerprintOffset + fingerprint.Length), modelPath.Length);
+        modelPath.CopyTo(bytes.AsSpan(FingerprintOffset + fingerprint.Length + sizeof(int)));
         BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(header.Length - sizeof(ulong)), XxHash64.HashToUInt64(bytes.AsSpan(0, header.Length - sizeof(ulong))));
         return bytes;
     }

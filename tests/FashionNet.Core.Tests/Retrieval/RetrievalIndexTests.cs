@@ -294,5 +294,45 @@ public sealed class RetrievalIndexTests : IDisposable
         Assert.Throws<ArgumentException>(() => new RetrievalIndexContent("", 2, new float[2], ["a"], ["p"]));
     }
 
+    [Fact]
+    public void TheModelPathIsRecordedAndKeptByAppends()
+    {
+        RetrievalIndex.Create(IndexPath, new RetrievalIndexContent(Fingerprint, Dimension, Content(3, seed: 30).Embeddings, ["a", "b", "c"], ["1", "2", "3"])
+        {
+            ModelPath = "/models/über/best.ckpt",
+        });
+        using (var index = RetrievalIndex.Open(IndexPath)) Assert.Equal("/models/über/best.ckpt", index.ModelPath);
+
+        RetrievalIndex.Append(IndexPath, Content(2, seed: 31));
+        using (var index = RetrievalIndex.Open(IndexPath))
+        {
+            Assert.Equal("/models/über/best.ckpt", index.ModelPath);
+            Assert.Equal(5, index.Count);
+            Assert.Equal(Fingerprint, index.ModelFingerprint);
+        }
+
+        RetrievalIndex.Create(IndexPath, Content(2, seed: 32));
+        using (var index = RetrievalIndex.Open(IndexPath)) Assert.Null(index.ModelPath);
+    }
+
+    [Fact]
+    public void AVersion1IndexStillOpens()
+    {
+        // Written by the version 1 writer (before indexes recorded a model path): 2 entries of dimension 2.
+        File.WriteAllBytes(IndexPath, Convert.FromBase64String(
+            "iUZOSURYDQoBAAAAegAAAAIAAAACAAAAgAAAAAAAAAAQAAAAAAAAAJEoKNw0NR2SkAAAAAAAAAAkAAAAAAAAAN60FmRcgSJntAAAAAAAAAAqAAAAAAAAAAn8Hv3ry8Kk" +
+            "DgAAAGZpbmdlcnByaW50LXYxR6OevpY3KNwAAAAAAACamRk/zcxMPwAAgD8AAAAAAAAAAAAAAAAGAAAAAAAAAAwAAAAAAAAAaXRlbV9haXRlbV9iAAAAAAAAAAAJAAAA" +
+            "AAAAABIAAAAAAAAAaW1nL2EuanBnaW1nL2IuanBn"));
+
+        using var index = RetrievalIndex.Open(IndexPath);
+
+        Assert.Equal("fingerprint-v1", index.ModelFingerprint);
+        Assert.Null(index.ModelPath);
+        Assert.Equal(["item_a", "item_b"], Enumerable.Range(0, index.Count).Select(index.GetItemId));
+        Assert.Equal(["img/a.jpg", "img/b.jpg"], Enumerable.Range(0, index.Count).Select(index.GetImagePath));
+        Assert.Equal([0.6f, 0.8f], index.GetEmbedding(0).ToArray());
+        Assert.Equal("item_b", index.Search([1f, 0f], top: 1)[0].ItemId);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

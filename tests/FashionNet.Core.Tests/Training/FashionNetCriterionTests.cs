@@ -51,7 +51,7 @@ public class FashionNetCriterionTests
         var targets = LandmarkTargets.FromInputPixels([upper, null, occluded, null], 40, 80);
         return new FashionBatch(zeros(Batch, 3, 8, 8), targets, tensor(new long[] { 1, 4, 0, -1 }), tensor(new float[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1 }, [Batch, Attributes]),
             tensor(new float[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1 }, [Batch, Attributes]), tensor(new long[] { 0, 0, 1, 1 }),
-            new BatchLabelCounts(Landmarks: 2, Categories: 3, Attributes: 1, Items: 4), [0, 1, 2, 3], new CropGeometry[Batch], new ImageSize[Batch], []);
+            new BatchLabelCounts(Landmarks: 2, Categories: 3, Attributes: 1, Items: 4), [0, 1, 2, 3], new CropGeometry[Batch], new ImageSize[Batch], new ImageOrientation[Batch], []);
     }
 
     [Fact]
@@ -118,7 +118,7 @@ public class FashionNetCriterionTests
 
         using var unlabelled = new FashionBatch(zeros(Batch, 3, 8, 8), LandmarkTargets.FromInputPixels([null, null, null, null], 8, 8), full(Batch, -1L),
             zeros(Batch, 0), zeros(Batch, 0), tensor(new long[] { 0, 0, 1, 1 }), new BatchLabelCounts(0, 0, 0, Items: 4), [0, 1, 2, 3], new CropGeometry[Batch],
-            new ImageSize[Batch], []);
+            new ImageSize[Batch], new ImageOrientation[Batch], []);
         var photos = criterion.Compute(Output(new Generator(3)), unlabelled, AllWeights);
         Assert.Equal([LossTermNames.Triplet], photos.Terms.Keys);
     }

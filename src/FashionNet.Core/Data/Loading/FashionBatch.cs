@@ -11,7 +11,8 @@ namespace FashionNet.Data.Loading;
 public sealed class FashionBatch : IDisposable
 {
     internal FashionBatch(Tensor images, LandmarkTargets landmarks, Tensor categories, Tensor attributes, Tensor attributeMask, Tensor itemIndices,
-        BatchLabelCounts labelCounts, int[] sampleIndices, CropGeometry[] geometries, ImageSize[] sourceSizes, IReadOnlyList<SkippedImage> skippedImages)
+        BatchLabelCounts labelCounts, int[] sampleIndices, CropGeometry[] geometries, ImageSize[] sourceSizes, ImageOrientation[] sourceOrientations,
+        IReadOnlyList<SkippedImage> skippedImages)
     {
         Images = images;
         Landmarks = landmarks;
@@ -23,6 +24,7 @@ public sealed class FashionBatch : IDisposable
         SampleIndices = sampleIndices;
         Geometries = geometries;
         SourceSizes = sourceSizes;
+        SourceOrientations = sourceOrientations;
         SkippedImages = skippedImages;
     }
 
@@ -53,11 +55,17 @@ public sealed class FashionBatch : IDisposable
     /// <summary>Indices of the samples in the dataset, in batch order.</summary>
     public IReadOnlyList<int> SampleIndices { get; }
 
-    /// <summary>The crop of each sample, to map predictions back to source-image pixels (<see cref="CropGeometry.UnmapPoint"/>).</summary>
+    /// <summary>
+    /// The crop of each sample in its upright image, to map predictions back to source-image pixels
+    /// (<see cref="CropGeometry.UnmapPoint"/>, then <see cref="ImageOrientations.ToStored"/>).
+    /// </summary>
     public IReadOnlyList<CropGeometry> Geometries { get; }
 
-    /// <summary>Width and height of each source image, the frame landmark errors are normalized by.</summary>
+    /// <summary>Width and height of each source image as stored (the grid of its annotations), the frame landmark errors are normalized by.</summary>
     public IReadOnlyList<ImageSize> SourceSizes { get; }
+
+    /// <summary>The EXIF orientation of each source image, which the loader applied to its pixels and annotations.</summary>
+    public IReadOnlyList<ImageOrientation> SourceOrientations { get; }
 
     /// <summary>Samples of this batch left out because their image could not be read (only with <see cref="DataLoaderOptions.SkipBadImages"/>).</summary>
     public IReadOnlyList<SkippedImage> SkippedImages { get; }
@@ -74,7 +82,7 @@ public sealed class FashionBatch : IDisposable
         Tensor Move(Tensor tensor) => tensor.to(device, non_blocking: nonBlocking);
         var landmarks = new LandmarkTargets(Move(Landmarks.Positions), Move(Landmarks.Visible), Move(Landmarks.Labelled), Landmarks.LabelledSamples);
         return new FashionBatch(Move(Images), landmarks, Move(Categories), Move(Attributes), Move(AttributeMask), Move(ItemIndices), LabelCounts,
-            [.. SampleIndices], [.. Geometries], [.. SourceSizes], SkippedImages);
+            [.. SampleIndices], [.. Geometries], [.. SourceSizes], [.. SourceOrientations], SkippedImages);
     }
 
     /// <inheritdoc />

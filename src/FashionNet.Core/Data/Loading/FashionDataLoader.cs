@@ -109,6 +109,7 @@ public sealed class FashionDataLoader
         var landmarks = new List<LandmarkSet?>(sampleIndices.Count);
         var geometries = new List<CropGeometry>(sampleIndices.Count);
         var sourceSizes = new List<ImageSize>(sampleIndices.Count);
+        var orientations = new List<ImageOrientation>(sampleIndices.Count);
         var skipped = new List<SkippedImage>();
 
         // Pixels are rendered straight into the tensor's memory: no per-batch managed buffer and no copy.
@@ -120,9 +121,10 @@ public sealed class FashionDataLoader
                 cancellationToken.ThrowIfCancellationRequested();
                 FashionSample sample = _dataset.Samples[sampleIndices[i]];
                 Image<Rgb24> image;
+                ImageOrientation orientation;
                 try
                 {
-                    image = _decoder.Decode(_dataset.ImageFullPath(sample));
+                    image = _decoder.Decode(_dataset.ImageFullPath(sample), out orientation);
                 }
                 catch (ImageDecodeException e) when (Options.SkipBadImages)
                 {
@@ -131,15 +133,20 @@ public sealed class FashionDataLoader
                 }
                 using (image)
                 {
+                    // Annotations are coordinates of the stored pixel grid; the decoder turned the pixels upright, so they follow.
+                    var storedSize = orientation.Inverse().UprightSize(new ImageSize(image.Width, image.Height));
+                    BoundingBox? box = sample.BoundingBox is { } stored ? orientation.ToUpright(stored, storedSize) : null;
+                    LandmarkSet? upright = sample.Landmarks is { } set ? orientation.ToUpright(set, storedSize) : null;
                     // A sample's random stream depends on its place in the planned batch, not on which images were skipped.
                     Random? random = _transform.IsRandom ? new Random(Seeds.Derive(Options.Seed, epoch, batchIndex, i)) : null;
-                    var geometry = _transform.Plan(image.Width, image.Height, sample.BoundingBox, random);
+                    var geometry = _transform.Plan(image.Width, image.Height, box, random);
                     Span<float> pixels = MemoryMarshal.Cast<byte, float>(images.bytes).Slice(kept.Count * plane, plane);
                     _transform.Render(image, geometry, pixels);
                     _normalizer?.Normalize(pixels, size, size);
                     geometries.Add(geometry);
-                    sourceSizes.Add(new ImageSize(image.Width, image.Height));
-                    landmarks.Add(sample.Landmarks is { } source ? _transform.MapLandmarks(geometry, source) : null);
+                    sourceSizes.Add(storedSize);
+                    orientations.Add(orientation);
+                    landmarks.Add(upright is { } source ? _transform.MapLandmarks(geometry, source) : null);
                 }
                 kept.Add(sampleIndices[i]);
             }
@@ -153,7 +160,7 @@ public sealed class FashionDataLoader
                 using var pageable = images;
                 images = pageable.pin_memory();
             }
-            return Assemble(images, kept, landmarks, geometries, sourceSizes, skipped);
+            return Assemble(images, kept, landmarks, geometries, sourceSizes, orientations, skipped);
         }
         catch
         {
@@ -164,7 +171,7 @@ public sealed class FashionDataLoader
 
     /// <summary>The batch's tensors from the rendered pixels and the kept samples' labels.</summary>
     private FashionBatch Assemble(Tensor images, List<int> kept, List<LandmarkSet?> landmarks, List<CropGeometry> geometries,
-        List<ImageSize> sourceSizes, List<SkippedImage> skipped)
+        List<ImageSize> sourceSizes, List<ImageOrientation> orientations, List<SkippedImage> skipped)
     {
         int n = kept.Count, size = _transform.Options.OutputSize, attributes = _dataset.AttributeCount;
         var categories = new long[n];
@@ -199,6 +206,7 @@ public sealed class FashionDataLoader
             [.. kept],
             [.. geometries],
             [.. sourceSizes],
+            [.. orientations],
             skipped);
     }
 

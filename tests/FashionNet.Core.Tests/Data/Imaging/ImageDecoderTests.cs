@@ -111,7 +111,7 @@ public sealed class ImageDecoderTests : IDisposable
         string gif = Path.Combine(_dir, "animated.gif");
         image.SaveAsGif(gif);
         var error = Assert.Throws<ImageDecodeException>(() => new ImageDecoder().Decode(gif));
-        Assert.Contains("JPEG, PNG or BMP", error.Message);
+        Assert.Contains(ImageDecoder.SupportedFormats, error.Message);
     }
 
     [Fact]
