@@ -28,7 +28,7 @@ public static class LossTermNames
     /// <summary>Visibility-masked landmark L2 (<see cref="LandmarkRegressionLoss"/>).</summary>
     public const string Landmarks = "landmarks";
 
-    /// <summary>Landmark visibility cross-entropy over annotated slots (<see cref="VisibilityLoss"/>).</summary>
+    /// <summary>Landmark visibility cross-entropy over every slot of annotated samples (<see cref="VisibilityLoss"/>).</summary>
     public const string Visibility = "visibility";
 
     /// <summary>Category cross-entropy (<see cref="MaskedCrossEntropyLoss"/>).</summary>
@@ -57,15 +57,23 @@ internal sealed class LandmarkTerm : ILossTerm
     public void Dispose() => _loss.Dispose();
 }
 
-/// <summary>Visible-or-not cross-entropy over the annotated slots.</summary>
+/// <summary>
+/// Visible-or-not cross-entropy over every slot of the samples with a landmark annotation: a slot their clothes type
+/// does not have (the collar of trousers) counts as not visible, so the gate learns to leave it out of pooling.
+/// Samples without an annotation are masked out.
+/// </summary>
 internal sealed class VisibilityTerm : ILossTerm
 {
     private readonly VisibilityLoss _loss = new();
 
     public string Name => LossTermNames.Visibility;
 
-    public Tensor? Compute(FashionNetOutput output, FashionBatch batch) =>
-        batch.LabelCounts.Landmarks == 0 ? null : _loss.call(output.VisibilityLogits, batch.Landmarks.Visible, batch.Landmarks.Labelled);
+    public Tensor? Compute(FashionNetOutput output, FashionBatch batch)
+    {
+        if (batch.LabelCounts.Landmarks == 0) return null;
+        var annotated = batch.Landmarks.Labelled.any(1, keepdim: true).expand_as(batch.Landmarks.Labelled);
+        return _loss.call(output.VisibilityLogits, batch.Landmarks.Visible, annotated);
+    }
 
     public void Dispose() => _loss.Dispose();
 }

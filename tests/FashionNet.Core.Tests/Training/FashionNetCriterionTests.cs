@@ -90,7 +90,8 @@ public class FashionNetCriterionTests
         var expected = new Dictionary<string, Tensor>
         {
             [LossTermNames.Landmarks] = landmarkLoss.call(output.Landmarks, batch.Landmarks.Positions, batch.Landmarks.Visible),
-            [LossTermNames.Visibility] = visibilityLoss.call(output.VisibilityLogits, batch.Landmarks.Visible, batch.Landmarks.Labelled),
+            // Every slot of an annotated sample counts; slots its clothes type lacks are targets of "not visible".
+            [LossTermNames.Visibility] = visibilityLoss.call(output.VisibilityLogits, batch.Landmarks.Visible, tensor(new[] { true, false, true, false }).view(Batch, 1).expand(Batch, 8)),
             [LossTermNames.Category] = categoryLoss.call(output.CategoryLogits, batch.Categories),
             [LossTermNames.Attributes] = KernelFunctional.WeightedAttributeLoss(output.AttributeLogits, batch.Attributes, batch.AttributeMask, weights.Positive, weights.Negative),
             [LossTermNames.Triplet] = tripletLoss.call(output.Embedding, miner.call(output.Embedding, batch.ItemIndices)),
@@ -141,6 +142,9 @@ public class FashionNetCriterionTests
         Assert.Equal([0f, 0f, 0f], new[] { perSampleLandmarks[1], perSampleLandmarks[2], perSampleLandmarks[3] }); // 2: labelled but nothing visible
         Assert.True(perSampleVisibility[0] > 0 && perSampleVisibility[2] > 0);
         Assert.Equal([0f, 0f], new[] { perSampleVisibility[1], perSampleVisibility[3] });
+        // Sample 2 is a lower-body garment: its collar slot is not in its annotation, yet it is trained towards "not
+        // visible" (a positive logit gradient), so the gate learns to leave collars of trousers out of pooling.
+        Assert.True(visibilityGrad[2, (int)LandmarkSlot.LeftCollar].item<float>() > 0);
     }
 
     [Theory]
