@@ -168,8 +168,12 @@ public static class DatasetEvaluation
             notes.Add($"categories not evaluated: the images have labels up to {highestLabel}, the model scores {model.Options.CategoryCount}");
         else if (highestLabel > 0)
             category = BenchmarkEvaluation.Categories(dataset, predictions, [1, 3, 5]);
-        var attributes = samples.Any(s => s.Attributes is { PositiveCount: > 0 }) && dataset.AttributeCount == model.Options.AttributeCount
-            ? BenchmarkEvaluation.Attributes(dataset, predictions) : null;
+        AttributeRecallResult? attributes = null;
+        if (samples.Any(s => s.Attributes is { PositiveCount: > 0 }))
+        {
+            if (dataset.AttributeCount == model.Options.AttributeCount) attributes = BenchmarkEvaluation.Attributes(dataset, predictions);
+            else notes.Add($"attributes not evaluated: the images have {dataset.AttributeCount} attribute labels, the model scores {model.Options.AttributeCount}");
+        }
         var landmarks = samples.Any(s => s.Landmarks is not null) ? BenchmarkEvaluation.Landmarks(dataset, predictions, options.Landmarks) : null;
         var gating = model.Options.UseLocalBranch && model.EvaluationLandmarks == LandmarkSource.Predicted
             ? LandmarkGating.Of(dataset, predictions, model.Options.VisibilityThreshold) : null;
