@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Issue 13's ablation, as run for docs/RESULTS.md: (b) the global branch alone and (c) the full FashionNet, same config
 # and data, three seeds each, one training at a time. Each run is trained, tested on the In-shop test split (query vs
-# gallery; categories from the image path) and on the hand-annotated robot set (landmarks), then
-# `fashionnet ablation` gathers everything into docs/results/ablation.json. Runs whose test.json and robot.json exist
-# are skipped, so the script continues where it stopped. Run from anywhere after a Release build:
+# gallery; categories from the image path) and on the hand-annotated robot set (landmarks); the small result files of
+# each run (config.json, summary.json, test.json, robot.json, metrics.jsonl) are kept under docs/results/ablation/, and
+# `fashionnet ablation` gathers them into docs/results/ablation.json. Runs whose results are kept are skipped, so the
+# script continues where it stopped. Run from anywhere after a Release build:
 #   bash docs/results/ablation.sh [SEED ...]      (default: 1 2 3)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -18,7 +19,8 @@ if [ $# -gt 0 ]; then seeds=("$@"); else seeds=(1 2 3); fi
 for seed in "${seeds[@]}"; do
   for variant in full global; do
     run=runs/ablation/$variant-s$seed
-    if [ -f "$run/test.json" ] && [ -f "$run/robot.json" ]; then continue; fi
+    kept=docs/results/ablation/$variant-s$seed
+    if [ -f "$kept/test.json" ] && [ -f "$kept/robot.json" ]; then continue; fi
     mkdir -p "$run"
     variant_flag=()
     [ "$variant" = global ] && variant_flag=(--global-only)
@@ -28,9 +30,11 @@ for seed in "${seeds[@]}"; do
       --out "$run/test.json" --contact-sheet "$run/test-queries.png" > "$run-test.log" 2>&1
     "${fashionnet[@]}" evaluate --checkpoint "$run/best.ckpt" --data ../shared/data/fashion-landmarks-robot --format landmarks \
       --out "$run/robot.json" > "$run-robot.log" 2>&1
+    mkdir -p "$kept"
+    cp "$run"/{config.json,summary.json,test.json,robot.json,metrics.jsonl} "$kept/"
   done
 done
 
 globals=() fulls=()
-for seed in "${seeds[@]}"; do globals+=("runs/ablation/global-s$seed"); fulls+=("runs/ablation/full-s$seed"); done
+for seed in "${seeds[@]}"; do globals+=("docs/results/ablation/global-s$seed"); fulls+=("docs/results/ablation/full-s$seed"); done
 "${fashionnet[@]}" ablation --global "${globals[@]}" --full "${fulls[@]}" --config "$config" --out docs/results/ablation.json
