@@ -93,7 +93,8 @@ internal static class AblationCommand
         var test = EvaluationJson.ReadReport(Require("test.json"));
         if (test.Retrieval is null) throw new ArgumentException($"'{Path.Combine(folder.FullName, "test.json")}' holds no retrieval results.");
         var robot = EvaluationJson.ReadReport(Require("robot.json"));
-        return new RunResult(variant, folder.FullName, options.Seed, summary.Elapsed.TotalSeconds, test, robot.Landmarks?.MeanError);
+        return new RunResult(variant, Path.GetRelativePath(Environment.CurrentDirectory, folder.FullName), options.Seed, summary.Elapsed.TotalSeconds, test,
+            robot.Landmarks?.MeanError);
     }
 
     private static double HitRate(RunResult run, int k) => run.Test.Retrieval!.HitRate.Single(r => r.K == k).Rate;
