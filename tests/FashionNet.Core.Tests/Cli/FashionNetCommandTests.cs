@@ -195,7 +195,9 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
     [Fact]
     public void Querying_a_missing_index_exits_1_with_one_line_naming_it()
     {
-        string missing = Path.Combine(NewFolder("no-index"), "gallery.fnidx");
+        string folder = NewFolder("no-index");
+        Directory.CreateDirectory(folder);
+        string missing = Path.Combine(folder, "gallery.fnidx");
         string image = Directory.EnumerateFiles(fixture.Data, "*.jpg", SearchOption.AllDirectories).First();
 
         AssertOneLineError(Run("query", "--index", missing, "--image", image, "--sheet", missing + ".png"), missing);

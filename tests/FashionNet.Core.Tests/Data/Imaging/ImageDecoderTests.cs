@@ -74,7 +74,7 @@ public sealed class ImageDecoderTests : IDisposable
     }
 
     [Fact]
-    public void Rejects_truncated_and_corrupted_jpegs()
+    public void Rejects_truncated_jpegs_naming_them()
     {
         var decoder = new ImageDecoder();
         byte[] good = File.ReadAllBytes(WriteJpeg(64, 64));
@@ -84,6 +84,13 @@ public sealed class ImageDecoderTests : IDisposable
             var error = Assert.Throws<ImageDecodeException>(() => decoder.Decode(path));
             Assert.Equal(path, error.FilePath);
         }
+    }
+
+    [Fact]
+    public void Scrambled_jpeg_headers_are_rejected_naming_the_file_or_decode_to_their_declared_size()
+    {
+        var decoder = new ImageDecoder();
+        byte[] good = File.ReadAllBytes(WriteJpeg(64, 64));
 
         // Scrambled header segments: each file is rejected naming it, or decodes to the size its frame header declares
         // (64 x 64 unless the scrambling hit those bytes); never a crash or a hang.
