@@ -23,54 +23,24 @@ public sealed record CommandResult(int ExitCode, string Output, string Error)
 /// </summary>
 internal static partial class FashionNetCommand
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
-
     /// <summary>fashionnet.dll in the CLI's output folder of this build (same configuration and framework as the tests).</summary>
     public static string Dll { get; } = Locate();
 
     /// <summary>Runs the command to its end in <paramref name="workingDirectory"/>.</summary>
     public static CommandResult Run(string workingDirectory, params string[] arguments)
     {
-        using var process = Start(workingDirectory, [], arguments);
-        return WaitForExit(process);
+        using var command = Start(workingDirectory, [], arguments);
+        return command.WaitForExit();
     }
 
     /// <summary>
     /// Starts the command through <c>env --default-signal=INT</c>, so that it gets SIGINT's default disposition (a
     /// background job of a non-interactive shell inherits SIGINT ignored, and .NET then never sees Ctrl+C).
     /// </summary>
-    public static Process StartWithDefaultSigint(string workingDirectory, params string[] arguments) =>
+    public static RunningCommand StartWithDefaultSigint(string workingDirectory, params string[] arguments) =>
         Start(workingDirectory, ["env", "--default-signal=INT"], arguments);
 
-    /// <summary>Waits for a started command (at most a few minutes, then kills it and fails).</summary>
-    public static CommandResult WaitForExit(Process process)
-    {
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(Timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"fashionnet did not finish within {Timeout.TotalMinutes} minutes: {process.StartInfo.ArgumentList.Aggregate((a, b) => $"{a} {b}")}");
-        }
-        process.WaitForExit();
-        return new CommandResult(process.ExitCode, output.GetAwaiter().GetResult(), error.GetAwaiter().GetResult());
-    }
-
-    /// <summary>Sends SIGINT, what Ctrl+C in a terminal sends.</summary>
-    public static void Interrupt(Process process)
-    {
-        const int SigInt = 2;
-        if (Kill(process.Id, SigInt) != 0) throw new InvalidOperationException($"kill({process.Id}, SIGINT) failed: errno {Marshal.GetLastPInvokeError()}.");
-    }
-
-    /// <summary>Whether a running process ignores SIGINT (bit 2 of SigIgn in /proc/PID/status).</summary>
-    public static bool IgnoresSigint(Process process)
-    {
-        string line = File.ReadLines($"/proc/{process.Id}/status").First(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
-        return (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & 0b10) != 0;
-    }
-
-    private static Process Start(string workingDirectory, string[] launcher, string[] arguments)
+    private static RunningCommand Start(string workingDirectory, string[] launcher, string[] arguments)
     {
         string[] command = [.. launcher, DotnetHost(), Dll, .. arguments];
         var start = new ProcessStartInfo(command[0])
@@ -84,9 +54,7 @@ internal static partial class FashionNetCommand
         foreach (string argument in command.Skip(1)) start.ArgumentList.Add(argument);
         // The contract under test is the one users get: one-line errors, not FASHIONNET_DEBUG's stack traces.
         start.Environment.Remove("FASHIONNET_DEBUG");
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {command[0]}.");
-        process.StandardInput.Close();
-        return process;
+        return new RunningCommand(Process.Start(start) ?? throw new InvalidOperationException($"Could not start {command[0]}."));
     }
 
     private static string DotnetHost()
@@ -110,5 +78,52 @@ internal static partial class FashionNetCommand
     }
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
+    internal static partial int Kill(int pid, int signal);
+}
+
+/// <summary>A started <c>fashionnet</c> process; its stdout and stderr are drained from the start, so it never blocks on a full pipe.</summary>
+internal sealed class RunningCommand : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
+    private readonly Process _process;
+    private readonly Task<string> _output, _error;
+
+    public RunningCommand(Process process)
+    {
+        _process = process;
+        _process.StandardInput.Close();
+        _output = _process.StandardOutput.ReadToEndAsync();
+        _error = _process.StandardError.ReadToEndAsync();
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Waits for the end (at most a few minutes, then kills the process and fails).</summary>
+    public CommandResult WaitForExit()
+    {
+        if (!_process.WaitForExit(Timeout))
+        {
+            _process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"fashionnet did not finish within {Timeout.TotalMinutes} minutes: {string.Join(' ', _process.StartInfo.ArgumentList)}");
+        }
+        _process.WaitForExit();
+        return new CommandResult(_process.ExitCode, _output.GetAwaiter().GetResult(), _error.GetAwaiter().GetResult());
+    }
+
+    /// <summary>Sends SIGINT, what Ctrl+C in a terminal sends.</summary>
+    public void Interrupt()
+    {
+        const int SigInt = 2;
+        if (FashionNetCommand.Kill(_process.Id, SigInt) != 0)
+            throw new InvalidOperationException($"kill({_process.Id}, SIGINT) failed: errno {Marshal.GetLastPInvokeError()}.");
+    }
+
+    /// <summary>Whether the process ignores SIGINT (bit 2 of SigIgn in /proc/PID/status).</summary>
+    public bool IgnoresSigint()
+    {
+        string line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & 0b10) != 0;
+    }
+
+    public void Dispose() => _process.Dispose();
 }

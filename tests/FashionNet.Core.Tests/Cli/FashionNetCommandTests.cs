@@ -11,6 +11,7 @@ namespace FashionNet.Tests.Cli;
 /// code 1 and one line on stderr naming the option, file or line on bad input, and exit code 130 with a resumable run
 /// on Ctrl+C.
 /// </summary>
+[Collection(CliCollection.Name)]
 public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<CliFixture>
 {
     private CommandResult Run(params string[] arguments) => FashionNetCommand.Run(fixture.Directory, arguments);
@@ -228,16 +229,16 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
         string[] arguments = CliFixture.TrainArguments(fixture.Data, run, stage2Epochs: 1);
 
         CommandResult interrupted;
-        using (var process = FashionNetCommand.StartWithDefaultSigint(fixture.Directory, arguments))
+        using (var training = FashionNetCommand.StartWithDefaultSigint(fixture.Directory, arguments))
         {
             // The first checkpoint (stage 1's only epoch) appears whole, by rename; stage 2 (loading the best stage-1 weights,
             // training, validating, saving) remains to interrupt.
             var waited = System.Diagnostics.Stopwatch.StartNew();
-            while (!File.Exists(last) && !process.HasExited && waited.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(10);
-            Assert.True(File.Exists(last) && !process.HasExited, $"no running training with a first checkpoint to interrupt: {(process.HasExited ? FashionNetCommand.WaitForExit(process) : "timed out")}");
-            Assert.False(FashionNetCommand.IgnoresSigint(process), "the CLI process ignores SIGINT: the test cannot send it Ctrl+C");
-            FashionNetCommand.Interrupt(process);
-            interrupted = FashionNetCommand.WaitForExit(process);
+            while (!File.Exists(last) && !training.HasExited && waited.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(10);
+            Assert.True(File.Exists(last) && !training.HasExited, $"no running training with a first checkpoint to interrupt: {(training.HasExited ? training.WaitForExit() : "timed out")}");
+            Assert.False(training.IgnoresSigint(), "the CLI process ignores SIGINT: the test cannot send it Ctrl+C");
+            training.Interrupt();
+            interrupted = training.WaitForExit();
         }
 
         // A process killed by SIGINT also reads as 130: the message shows the CLI caught it and stopped cleanly.
