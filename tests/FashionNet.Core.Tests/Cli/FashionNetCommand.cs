@@ -34,11 +34,19 @@ internal static partial class FashionNetCommand
     }
 
     /// <summary>
-    /// Starts the command through <c>env --default-signal=INT</c>, so that it gets SIGINT's default disposition (a
-    /// background job of a non-interactive shell inherits SIGINT ignored, and .NET then never sees Ctrl+C).
+    /// Starts the command through <c>env --default-signal=INT</c> (coreutils 8.31+; started directly where env lacks
+    /// it), so that it gets SIGINT's default disposition: a background job of a non-interactive shell inherits SIGINT
+    /// ignored, and .NET then never sees Ctrl+C.
     /// </summary>
     public static RunningCommand StartWithDefaultSigint(string workingDirectory, params string[] arguments) =>
-        Start(workingDirectory, ["env", "--default-signal=INT"], arguments);
+        Start(workingDirectory, EnvResetsSigint.Value ? ["env", "--default-signal=INT"] : [], arguments);
+
+    private static readonly Lazy<bool> EnvResetsSigint = new(() =>
+    {
+        using var probe = Process.Start(new ProcessStartInfo("env", ["--default-signal=INT", "true"]) { RedirectStandardError = true });
+        probe!.WaitForExit();
+        return probe.ExitCode == 0;
+    });
 
     private static RunningCommand Start(string workingDirectory, string[] launcher, string[] arguments)
     {

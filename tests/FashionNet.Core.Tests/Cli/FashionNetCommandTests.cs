@@ -11,7 +11,6 @@ namespace FashionNet.Tests.Cli;
 /// code 1 and one line on stderr naming the option, file or line on bad input, and exit code 130 with a resumable run
 /// on Ctrl+C.
 /// </summary>
-[Collection(CliCollection.Name)]
 public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<CliFixture>
 {
     private CommandResult Run(params string[] arguments) => FashionNetCommand.Run(fixture.Directory, arguments);
@@ -67,12 +66,31 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
         Assert.Empty(fixture.Synthesis.Error);
         Assert.All(new[] { "inshop", "category", "landmarks" }, layout => Assert.True(Directory.Exists(Path.Combine(fixture.Data, layout))));
 
-        Assert.True(fixture.Training.ExitCode == 0, fixture.Training.ToString());
-        Assert.Empty(fixture.Training.Error);
-        Assert.All(new[] { "best-stage1.ckpt", "last.ckpt", "metrics.jsonl", "summary.json" }, file => Assert.True(File.Exists(Path.Combine(fixture.RunDirectory, file)), file));
-        Assert.Equal([(1, 1)], TrainingLog.Read(Path.Combine(fixture.RunDirectory, "metrics.jsonl")).Where(e => e.Kind == TrainingLogKind.Epoch).Select(e => (e.Stage, e.Epoch)));
+        var training = fixture.Training.Resumed;
+        Assert.True(training.ExitCode == 0, training.ToString());
+        Assert.Empty(training.Error);
+        Assert.All(new[] { "best-stage1.ckpt", "best.ckpt", "last.ckpt", "metrics.jsonl", "loss_curves.png", "validation.png" },
+            file => Assert.True(File.Exists(Path.Combine(fixture.RunDirectory, file)), file));
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(fixture.RunDirectory, "summary.json")));
         Assert.Equal(fixture.BestCheckpoint, summary.RootElement.GetProperty("bestCheckpoint").GetString());
+    }
+
+    [Fact]
+    public void Ctrl_C_during_training_exits_130_and_leaves_a_checkpoint_that_resume_completes()
+    {
+        var (interrupted, progressLeft, finishedBeforeResume, resumed) = fixture.Training;
+
+        // A process killed by SIGINT also reads as 130: the message shows the CLI caught it and stopped cleanly.
+        Assert.True(interrupted.ExitCode == 130, interrupted.ToString());
+        Assert.StartsWith("interrupted:", Assert.Single(interrupted.ErrorLines));
+        Assert.False(finishedBeforeResume, "the interrupted run finished anyway");
+        Assert.Equal((1, 1), (progressLeft.Stage, progressLeft.Epoch));
+
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        var epochs = TrainingLog.Read(Path.Combine(fixture.RunDirectory, "metrics.jsonl")).Where(e => e.Kind == TrainingLogKind.Epoch).Select(e => (e.Stage, e.Epoch));
+        Assert.Equal([(1, 1), (2, 1)], epochs);
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(fixture.RunDirectory, "summary.json")));
+        Assert.True(summary.RootElement.GetProperty("resumed").GetBoolean());
     }
 
     [Fact]
@@ -178,7 +196,7 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
     public void Resuming_from_a_checkpoint_of_another_model_exits_1_with_one_line_naming_it()
     {
         string trained = Path.Combine(fixture.RunDirectory, "last.ckpt");
-        Assert.True(fixture.Training.ExitCode == 0, fixture.Training.ToString());
+        Assert.True(fixture.Training.Resumed.ExitCode == 0, fixture.Training.Resumed.ToString());
         string run = NewFolder("other-model");
         Directory.CreateDirectory(run);
         // A link, not a 280 MB copy: a write to last.ckpt would replace the link, never the fixture's file.
@@ -218,53 +236,5 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
 
         AssertOneLineError(result, empty, "empty");
         Assert.False(File.Exists(empty + ".png"));
-    }
-
-    [SkippableFact]
-    public void Ctrl_C_during_training_exits_130_and_leaves_a_checkpoint_that_resume_completes()
-    {
-        Skip.IfNot(CanResetSigint(), "coreutils 'env --default-signal' (8.31 or later) is needed to start the CLI with SIGINT's default disposition; skipped.");
-        string run = NewFolder("interrupted");
-        string last = Path.Combine(run, "last.ckpt");
-        string[] arguments = CliFixture.TrainArguments(fixture.Data, run, stage2Epochs: 1);
-
-        CommandResult interrupted;
-        using (var training = FashionNetCommand.StartWithDefaultSigint(fixture.Directory, arguments))
-        {
-            // The first checkpoint (stage 1's only epoch) appears whole, by rename; stage 2 (loading the best stage-1 weights,
-            // training, validating, saving) remains to interrupt.
-            var waited = System.Diagnostics.Stopwatch.StartNew();
-            while (!File.Exists(last) && !training.HasExited && waited.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(10);
-            Assert.True(File.Exists(last) && !training.HasExited, $"no running training with a first checkpoint to interrupt: {(training.HasExited ? training.WaitForExit() : "timed out")}");
-            Assert.False(training.IgnoresSigint(), "the CLI process ignores SIGINT: the test cannot send it Ctrl+C");
-            training.Interrupt();
-            interrupted = training.WaitForExit();
-        }
-
-        // A process killed by SIGINT also reads as 130: the message shows the CLI caught it and stopped cleanly.
-        Assert.True(interrupted.ExitCode == 130, interrupted.ToString());
-        Assert.StartsWith("interrupted:", Assert.Single(interrupted.ErrorLines));
-        Assert.False(File.Exists(Path.Combine(run, "summary.json")), "the interrupted run finished anyway");
-        var stoppedAt = CheckpointFile.ReadMetadata(last).Progress;
-        Assert.Equal((1, 1), (stoppedAt.Stage, stoppedAt.Epoch));
-
-        var resumed = Run([.. arguments, "--resume"]);
-
-        Assert.True(resumed.ExitCode == 0, resumed.ToString());
-        Assert.Empty(resumed.Error);
-        var epochs = TrainingLog.Read(Path.Combine(run, "metrics.jsonl")).Where(e => e.Kind == TrainingLogKind.Epoch).Select(e => (e.Stage, e.Epoch));
-        Assert.Equal([(1, 1), (2, 1)], epochs);
-        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json")));
-        Assert.True(summary.RootElement.GetProperty("resumed").GetBoolean());
-    }
-
-    private static bool CanResetSigint()
-    {
-        using var probe = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("env", ["--default-signal=INT", "true"])
-        {
-            RedirectStandardError = true,
-        });
-        probe!.WaitForExit();
-        return probe.ExitCode == 0;
     }
 }
