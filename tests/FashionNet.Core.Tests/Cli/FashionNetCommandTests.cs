@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using FashionNet.Checkpoints;
 using FashionNet.Retrieval;
 using FashionNet.Training;
 
