@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using FashionNet.Cli.Commands;
 using FashionNet.Diagnostics;
 
@@ -17,7 +18,11 @@ root.Subcommands.Add(ServeCommand.Create());
 
 try
 {
-    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    var parse = root.Parse(args);
+    // System.CommandLine's messages can span lines (lists of allowed values) without naming the option: each problem is
+    // written here as one line, and System.CommandLine prints only its suggestions and the help, to stdout.
+    foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {OneLine(error)}");
+    return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = parse.Errors.Count > 0 ? TextWriter.Null : Console.Error });
 }
 catch (OperationCanceledException)
 {
@@ -27,6 +32,18 @@ catch (OperationCanceledException)
 catch (Exception e) when (Environment.GetEnvironmentVariable("FASHIONNET_DEBUG") != "1")
 {
     // Bad input (files, options, data) is reported as one line naming the problem; FASHIONNET_DEBUG=1 shows the stack.
-    Console.Error.WriteLine($"error: {e.Message}");
+    Console.Error.WriteLine($"error: {e.Message.ReplaceLineEndings(" ")}");
     return 1;
+}
+
+static string OneLine(ParseError error)
+{
+    string message = string.Join(" ", error.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    string? option = error.SymbolResult switch
+    {
+        OptionResult result => result.Option.Name,
+        ArgumentResult { Parent: OptionResult result } => result.Option.Name,
+        _ => null,
+    };
+    return option is null || message.Contains(option, StringComparison.Ordinal) ? message : $"{option}: {message}";
 }

@@ -53,11 +53,6 @@ internal static class DataSynthCommand
                 $"of {options.ImageSize}x{options.ImageSize} px in {stopwatch.Elapsed.TotalSeconds:F1} s.");
             return 0;
         }
-        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
-        {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-            return 1;
-        }
         catch (OperationCanceledException)
         {
             AnsiConsole.MarkupLine("[yellow]cancelled[/]; nothing was written.");

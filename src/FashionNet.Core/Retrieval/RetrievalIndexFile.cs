@@ -55,6 +55,10 @@ internal static class RetrievalIndexFile
     public const string EmbeddingsSection = "embeddings";
     public const string ItemIdsSection = "item ids";
     public const string ImagePathsSection = "image paths";
+    public const string HeaderSection = "header";
+
+    /// <summary>Test hook: called with each section's name once it is in the temporary file, the header last (per async flow, so parallel tests do not see each other's).</summary>
+    internal static readonly AsyncLocal<Action<string>?> SectionWritten = new();
 
     /// <summary>
     /// Writes a complete index atomically: the embeddings of <paramref name="leadingEmbeddings"/> (raw float32 bytes,
@@ -85,12 +89,16 @@ internal static class RetrievalIndexFile
             if (leadingEmbeddings is not null) CopyHashed(leadingEmbeddings, stream, hash);
             WriteHashed(stream, hash, MemoryMarshal.AsBytes(embeddings.Span));
             var embeddingSection = new IndexSection(EmbeddingsSection, embeddingsOffset, embeddingBytes, hash.GetCurrentHashAsUInt64());
+            SectionWritten.Value?.Invoke(EmbeddingsSection);
             var itemIdSection = WriteStrings(stream, ItemIdsSection, itemIds);
+            SectionWritten.Value?.Invoke(ItemIdsSection);
             var imagePathSection = WriteStrings(stream, ImagePathsSection, imagePaths);
+            SectionWritten.Value?.Invoke(ImagePathsSection);
 
             stream.Position = 0;
             stream.Write(EncodeHeader(new IndexHeader(headerLength, dimension, count, modelFingerprint, embeddingSection, itemIdSection,
                 imagePathSection, modelPath), fingerprint, modelPathBytes));
+            SectionWritten.Value?.Invoke(HeaderSection);
         });
     }
 

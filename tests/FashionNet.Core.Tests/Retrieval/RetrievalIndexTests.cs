@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using FashionNet.IO;
 using FashionNet.Retrieval;
 using static TorchSharp.torch;
 
@@ -226,22 +225,85 @@ public sealed class RetrievalIndexTests : IDisposable
         Assert.Contains("format version 7 is not supported", error.Message);
     }
 
+    [Theory]
+    [InlineData("create", RetrievalIndexFile.EmbeddingsSection)]
+    [InlineData("create", RetrievalIndexFile.ImagePathsSection)]
+    [InlineData("create", RetrievalIndexFile.HeaderSection)]
+    [InlineData("append", RetrievalIndexFile.EmbeddingsSection)]
+    [InlineData("append", RetrievalIndexFile.ItemIdsSection)]
+    [InlineData("append", RetrievalIndexFile.HeaderSection)]
+    public void FailedWriteLeavesNoPartialFileAndKeepsTheOldOne(string operation, string failingSection)
+    {
+        RetrievalIndex.Create(IndexPath, Content(4, seed: 15));
+        byte[] before = File.ReadAllBytes(IndexPath);
+        var written = new List<string>();
+        RetrievalIndexFile.SectionWritten.Value = name =>
+        {
+            written.Add(name);
+            if (name == failingSection) throw new IOException("disk full");
+        };
+        try
+        {
+            var error = Assert.Throws<IOException>(() =>
+            {
+                if (operation == "create") RetrievalIndex.Create(IndexPath, Content(6, seed: 16));
+                else RetrievalIndex.Append(IndexPath, Content(6, seed: 16));
+            });
+            Assert.Equal("disk full", error.Message);
+        }
+        finally
+        {
+            RetrievalIndexFile.SectionWritten.Value = null;
+        }
+
+        // The writer really was part-way through the new file when it failed.
+        Assert.Equal(failingSection, written.Last());
+        Assert.Equal(["gallery.fnidx"], Directory.GetFiles(_directory).Select(Path.GetFileName));
+        Assert.Equal(before, File.ReadAllBytes(IndexPath));
+        using var index = RetrievalIndex.Open(IndexPath);
+        Assert.Equal(4, index.Count);
+    }
+
     [Fact]
-    public void FailedWriteLeavesNoPartialFileAndKeepsTheOldOne()
+    public void InvalidContentIsRefusedBeforeTheFileIsTouched()
     {
         RetrievalIndex.Create(IndexPath, Content(4, seed: 15));
         byte[] before = File.ReadAllBytes(IndexPath);
         var tooLongFingerprint = new string('x', RetrievalIndexFile.MaxFingerprintBytes + 1);
 
         Assert.Throws<ArgumentException>(() => RetrievalIndex.Create(IndexPath, Content(4, seed: 16, fingerprint: tooLongFingerprint)));
-        Assert.Throws<InvalidOperationException>(() => AtomicFile.Write(IndexPath, stream =>
-        {
-            stream.Write(new byte[1000]);
-            throw new InvalidOperationException("disk full");
-        }));
 
         Assert.Equal(["gallery.fnidx"], Directory.GetFiles(_directory).Select(Path.GetFileName));
         Assert.Equal(before, File.ReadAllBytes(IndexPath));
+    }
+
+    [Fact]
+    public void SearchingAnEmptyIndexIsAnErrorNamingTheFile()
+    {
+        RetrievalIndex.Create(IndexPath, Content(0, seed: 23));
+        using var index = RetrievalIndex.Open(IndexPath);
+        using var queries = zeros(2, Dimension);
+
+        var single = Assert.Throws<InvalidOperationException>(() => index.Search(new float[Dimension], 1));
+        var batch = Assert.Throws<InvalidOperationException>(() => index.Search(queries, 3));
+
+        Assert.All(new[] { single, batch }, error =>
+        {
+            Assert.Contains(Path.GetFullPath(IndexPath), error.Message);
+            Assert.Contains("is empty", error.Message);
+        });
+    }
+
+    [Fact]
+    public void OpeningOrAppendingToAMissingIndexFileIsFileNotFoundNamingIt()
+    {
+        string missing = Path.Combine(_directory, "absent.fnidx");
+
+        var open = Assert.Throws<FileNotFoundException>(() => RetrievalIndex.Open(missing));
+        var append = Assert.Throws<FileNotFoundException>(() => RetrievalIndex.Append(missing, Content(2, seed: 24)));
+
+        Assert.All(new[] { open, append }, error => Assert.Contains(missing, error.Message));
+        Assert.Empty(Directory.GetFiles(_directory));
     }
 
     [Theory]

@@ -19,9 +19,21 @@ public sealed class LandmarkDetectionReaderTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    [Fact]
-    public void LandmarkFileDeclaresTheImagesAtTheRootOrInAnno()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void LandmarkFileDeclaresTheImagesAtTheRootOrInAnno(bool officialFolders)
     {
+        if (officialFolders)
+        {
+            // The published layout: Anno/ for the lists, Eval/ for the partition; nothing left at the root.
+            foreach (var (name, folder) in new[] { ("list_landmarks.txt", "Anno"), ("list_bbox.txt", "Anno"), ("list_eval_partition.txt", "Eval") })
+            {
+                Directory.CreateDirectory(_folder.PathOf(folder));
+                File.Move(_folder.PathOf(name), _folder.PathOf(Path.Combine(folder, name)));
+            }
+        }
+
         var dataset = _folder.Read(Landmarks);
 
         Assert.Equal(2, dataset.Samples.Count);

@@ -74,7 +74,7 @@ public sealed class ImageDecoderTests : IDisposable
     }
 
     [Fact]
-    public void Rejects_truncated_and_corrupted_jpegs()
+    public void Rejects_truncated_jpegs_naming_them()
     {
         var decoder = new ImageDecoder();
         byte[] good = File.ReadAllBytes(WriteJpeg(64, 64));
@@ -84,9 +84,18 @@ public sealed class ImageDecoderTests : IDisposable
             var error = Assert.Throws<ImageDecodeException>(() => decoder.Decode(path));
             Assert.Equal(path, error.FilePath);
         }
+    }
 
-        // Scrambled header segments: must fail cleanly (or decode), never crash or hang.
+    [Fact]
+    public void Scrambled_jpeg_headers_are_rejected_naming_the_file_or_decode_to_their_declared_size()
+    {
+        var decoder = new ImageDecoder();
+        byte[] good = File.ReadAllBytes(WriteJpeg(64, 64));
+
+        // Scrambled header segments: each file is rejected naming it, or decodes to the size its frame header declares
+        // (64 x 64 unless the scrambling hit those bytes); never a crash or a hang.
         var random = new Random(7);
+        int rejected = 0, accepted = 0;
         for (int trial = 0; trial < 20; trial++)
         {
             byte[] bytes = (byte[])good.Clone();
@@ -95,13 +104,30 @@ public sealed class ImageDecoderTests : IDisposable
             try
             {
                 using var image = decoder.Decode(path);
-                Assert.True(image.Width * image.Height <= decoder.Options.MaxPixels);
+                accepted++;
+                Assert.Equal(FrameSize(bytes), ((int, int)?)(image.Width, image.Height));
             }
             catch (ImageDecodeException error)
             {
+                rejected++;
                 Assert.Equal(path, error.FilePath);
             }
         }
+
+        Assert.True(rejected > 0, $"all {accepted} scrambled files decoded: the corruption checks never fired");
+    }
+
+    /// <summary>Width and height from a JPEG's start-of-frame segment, found by walking the marker segments; null when the walk breaks.</summary>
+    private static (int Width, int Height)? FrameSize(byte[] jpeg)
+    {
+        for (int at = 2; at + 8 < jpeg.Length && jpeg[at] == 0xFF;)
+        {
+            byte marker = jpeg[at + 1];
+            if (marker is >= 0xC0 and <= 0xCF and not (0xC4 or 0xC8 or 0xCC))
+                return ((jpeg[at + 7] << 8) | jpeg[at + 8], (jpeg[at + 5] << 8) | jpeg[at + 6]);
+            at += 2 + ((jpeg[at + 2] << 8) | jpeg[at + 3]);
+        }
+        return null;
     }
 
     [Fact]

@@ -98,7 +98,9 @@ public sealed class SyntheticDatasetTests : IDisposable
     public void Left_slots_are_on_the_wearers_left_which_is_the_image_right_for_frontal_views()
     {
         SyntheticDataset set = SyntheticDataset.Generate(Small);
-        foreach (SyntheticView view in set.Views.Where(v => v.PoseType == 1))
+        var frontal = set.Views.Where(v => v.PoseType == 1).ToList();
+        Assert.NotEmpty(frontal);
+        foreach (SyntheticView view in frontal)
         {
             var l = view.Landmarks[LandmarkSlot.LeftHem];
             var r = view.Landmarks[LandmarkSlot.RightHem];

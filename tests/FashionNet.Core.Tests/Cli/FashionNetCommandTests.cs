@@ -1,0 +1,239 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using FashionNet.Retrieval;
+using FashionNet.Training;
+
+namespace FashionNet.Tests.Cli;
+
+/// <summary>
+/// The <c>fashionnet</c> command's contract, run as a process: help for every command, exit code 0 on success, exit
+/// code 1 and one line on stderr naming the option, file or line on bad input, and exit code 130 with a resumable run
+/// on Ctrl+C.
+/// </summary>
+public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<CliFixture>
+{
+    private CommandResult Run(params string[] arguments) => FashionNetCommand.Run(fixture.Directory, arguments);
+
+    private string NewFolder(string name) => Path.Combine(fixture.Directory, $"{name}-{Guid.NewGuid():N}");
+
+    /// <summary>Exit code 1 and exactly one line on stderr, which contains every one of <paramref name="named"/>.</summary>
+    private static void AssertOneLineError(CommandResult result, params string[] named)
+    {
+        Assert.True(result.ExitCode == 1, $"expected exit code 1: {result}");
+        string line = Assert.Single(result.ErrorLines);
+        Assert.All(named, name => Assert.Contains(name, line));
+    }
+
+    /// <summary>Each command, the options its help must list (the README's table), as one string.</summary>
+    public static TheoryData<string, string> Commands => new()
+    {
+        { "", "demo data train evaluate index query ablation" },
+        { "demo", "--out --data" },
+        { "data", "check synth" },
+        { "data check", "--format --root --lenient" },
+        { "data synth", "--out --items --seed --views --size" },
+        {
+            "train",
+            "--data --format --out --config --backbone --image-size --global-only --stage1-data --stage1-format --validation-items --resume "
+            + "--stage1-epochs --stage2-epochs --lr --optimizer --clip --items-per-batch"
+        },
+        { "evaluate", "--checkpoint --baseline --data --format --out --contact-sheet" },
+        { "index", "--checkpoint --baseline --data --images --out --append" },
+        { "query", "--index --image --top --sheet" },
+        { "ablation", "--global --full --config --out" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Commands))]
+    public void Help_of_every_command_shows_its_usage_and_options(string command, string listed)
+    {
+        string[] path = command.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+        var result = Run([.. path, "--help"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Empty(result.Error);
+        Assert.Contains($"Usage:\n  {string.Join(' ', ["fashionnet", .. path])} [", result.Output.ReplaceLineEndings("\n"));
+        Assert.All(listed.Split(' '), name =>
+            Assert.True(Regex.IsMatch(result.Output, $@"(?m)^\s+(-\w, )?{Regex.Escape(name)}(?![\w-])"), $"the help of '{command}' does not list {name}:\n{result.Output}"));
+    }
+
+    [Fact]
+    public void Synthesizing_and_training_succeed_with_exit_code_0()
+    {
+        Assert.True(fixture.Synthesis.ExitCode == 0, fixture.Synthesis.ToString());
+        Assert.Empty(fixture.Synthesis.Error);
+        Assert.All(new[] { "inshop", "category", "landmarks" }, layout => Assert.True(Directory.Exists(Path.Combine(fixture.Data, layout))));
+
+        var training = fixture.Training.Resumed;
+        Assert.True(training.ExitCode == 0, training.ToString());
+        Assert.Empty(training.Error);
+        Assert.All(new[] { "best-stage1.ckpt", "best.ckpt", "last.ckpt", "metrics.jsonl", "loss_curves.png", "validation.png" },
+            file => Assert.True(File.Exists(Path.Combine(fixture.RunDirectory, file)), file));
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(fixture.RunDirectory, "summary.json")));
+        Assert.Equal(fixture.BestCheckpoint, summary.RootElement.GetProperty("bestCheckpoint").GetString());
+    }
+
+    [Fact]
+    public void Ctrl_C_during_training_exits_130_and_leaves_a_checkpoint_that_resume_completes()
+    {
+        var (interrupted, progressLeft, finishedBeforeResume, resumed) = fixture.Training;
+
+        // A process killed by SIGINT also reads as 130: the message shows the CLI caught it and stopped cleanly.
+        Assert.True(interrupted.ExitCode == 130, interrupted.ToString());
+        Assert.StartsWith("interrupted:", Assert.Single(interrupted.ErrorLines));
+        Assert.False(finishedBeforeResume, "the interrupted run finished anyway");
+        Assert.Equal((1, 1), (progressLeft.Stage, progressLeft.Epoch));
+
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        var epochs = TrainingLog.Read(Path.Combine(fixture.RunDirectory, "metrics.jsonl")).Where(e => e.Kind == TrainingLogKind.Epoch).Select(e => (e.Stage, e.Epoch));
+        Assert.Equal([(1, 1), (2, 1)], epochs);
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(fixture.RunDirectory, "summary.json")));
+        Assert.True(summary.RootElement.GetProperty("resumed").GetBoolean());
+    }
+
+    [Fact]
+    public void Indexing_and_querying_with_the_trained_checkpoint_succeed_with_exit_code_0()
+    {
+        Assert.True(fixture.Indexing.ExitCode == 0, fixture.Indexing.ToString());
+        Assert.Empty(fixture.Indexing.Error);
+        string query = Directory.EnumerateFiles(Path.Combine(fixture.Data, "inshop", "img"), "*.jpg", SearchOption.AllDirectories).Order().First();
+        string sheet = Path.Combine(NewFolder("query"), "sheet.png");
+
+        var result = Run("query", "--index", fixture.IndexFile, "--checkpoint", fixture.BestCheckpoint, "--image", query, "--top", "3", "--sheet", sheet);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Empty(result.Error);
+        using var index = RetrievalIndex.Open(fixture.IndexFile);
+        Assert.Equal(8, index.Count); // the gallery half of the 4 test items' 16 views
+        Assert.Contains($"top 3 of {index.Count}", result.Output);
+        Assert.True(new FileInfo(sheet).Length > 0);
+    }
+
+    /// <summary>A bad option or option value, with the text the error line must contain.</summary>
+    public static TheoryData<string, string[]> WrongOptions => new()
+    {
+        { "an unknown option", ["--bogus"] },
+        { "a value outside the allowed list", ["--format", "jpeg2"] },
+        { "a value of the wrong type", ["--image-size", "huge"] },
+        { "a required option left out", ["--out"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(WrongOptions))]
+    public void A_wrong_option_exits_1_with_one_line_naming_it(string what, string[] named)
+    {
+        var arguments = CliFixture.TrainArguments(fixture.Data, NewFolder("wrong-option"), stage2Epochs: 0).ToList();
+        switch (what)
+        {
+            case "an unknown option": arguments.Add("--bogus"); break;
+            case "a value outside the allowed list": arguments[arguments.IndexOf("--format") + 1] = "jpeg2"; break;
+            case "a value of the wrong type": arguments[arguments.IndexOf("--image-size") + 1] = "huge"; break;
+            default: arguments.RemoveRange(arguments.IndexOf("--out"), 2); break;
+        }
+
+        AssertOneLineError(Run([.. arguments]), named);
+    }
+
+    [Fact]
+    public void A_missing_folder_exits_1_with_one_line_naming_it()
+    {
+        string missing = NewFolder("missing");
+
+        AssertOneLineError(Run("data", "check", "--format", "inshop", "--root", missing), missing);
+        AssertOneLineError(Run(CliFixture.TrainArguments(missing, NewFolder("run"), stage2Epochs: 0)), missing);
+    }
+
+    [Fact]
+    public void A_malformed_annotation_file_exits_1_with_one_line_naming_the_file_and_line()
+    {
+        string data = fixture.CopyOfData("malformed");
+        string partition = Path.Combine(data, "inshop", "Eval", "list_eval_partition.txt");
+        var lines = File.ReadAllLines(partition);
+        lines[3] = lines[3].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0] + " train"; // line 4 loses its item id
+        File.WriteAllLines(partition, lines);
+
+        AssertOneLineError(Run(CliFixture.TrainArguments(data, NewFolder("run"), stage2Epochs: 0)), partition, "line 4");
+    }
+
+    [Fact]
+    public void A_corrupt_training_image_exits_1_with_one_line_naming_it()
+    {
+        string data = fixture.CopyOfData("corrupt-image");
+        string firstTrainImage = File.ReadLines(Path.Combine(data, "inshop", "Eval", "list_eval_partition.txt")).Skip(2)
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).First(row => row[2] == "train")[0];
+        string victim = Path.Combine(data, "inshop", firstTrainImage);
+        File.WriteAllBytes(victim, File.ReadAllBytes(victim)[..100]);
+
+        // Every training image is in every epoch's batches (K = 4 = views per item), so the first epoch reaches it.
+        AssertOneLineError(Run(CliFixture.TrainArguments(data, NewFolder("run"), stage2Epochs: 0)), victim);
+    }
+
+    [Fact]
+    public void A_corrupt_checkpoint_exits_1_with_one_line_naming_it()
+    {
+        string corrupt = Path.Combine(NewFolder("corrupt-checkpoint"), "best.ckpt");
+        Directory.CreateDirectory(Path.GetDirectoryName(corrupt)!);
+        byte[] bytes = File.ReadAllBytes(fixture.BestCheckpoint);
+        bytes[bytes.Length / 2] ^= 0x10; // inside the model weights
+        File.WriteAllBytes(corrupt, bytes);
+
+        AssertOneLineError(Run("evaluate", "--checkpoint", corrupt, "--data", fixture.Data, "--format", "synthetic", "--out", corrupt + ".json"), corrupt);
+        Assert.False(File.Exists(corrupt + ".json"));
+    }
+
+    [Fact]
+    public void Resuming_without_a_last_checkpoint_exits_1_with_one_line_naming_it()
+    {
+        string run = NewFolder("never-trained");
+
+        AssertOneLineError(Run(CliFixture.TrainArguments(fixture.Data, run, stage2Epochs: 0, "--resume")), Path.Combine(run, "last.ckpt"));
+        Assert.Empty(Directory.EnumerateFiles(run, "*.ckpt"));
+    }
+
+    [Fact]
+    public void Resuming_from_a_checkpoint_of_another_model_exits_1_with_one_line_naming_it()
+    {
+        string trained = Path.Combine(fixture.RunDirectory, "last.ckpt");
+        Assert.True(fixture.Training.Resumed.ExitCode == 0, fixture.Training.Resumed.ToString());
+        string run = NewFolder("other-model");
+        Directory.CreateDirectory(run);
+        // A link, not a 280 MB copy: a write to last.ckpt would replace the link, never the fixture's file.
+        File.CreateSymbolicLink(Path.Combine(run, "last.ckpt"), trained);
+        var before = (File.GetLastWriteTimeUtc(trained), new FileInfo(trained).Length);
+
+        // Another pooling window: the same weight shapes, so only the model fingerprint can tell the checkpoint is not this model's.
+        var result = Run(CliFixture.TrainArguments(fixture.Data, run, stage2Epochs: 1, "--resume", "--pooling-window", "1"));
+
+        AssertOneLineError(result, Path.Combine(run, "last.ckpt"), "model");
+        Assert.True(new FileInfo(Path.Combine(run, "last.ckpt")).LinkTarget is not null, "last.ckpt was replaced");
+        Assert.Equal(before, (File.GetLastWriteTimeUtc(trained), new FileInfo(trained).Length));
+    }
+
+    [Fact]
+    public void Querying_a_missing_index_exits_1_with_one_line_naming_it()
+    {
+        string folder = NewFolder("no-index");
+        Directory.CreateDirectory(folder);
+        string missing = Path.Combine(folder, "gallery.fnidx");
+        string image = Directory.EnumerateFiles(fixture.Data, "*.jpg", SearchOption.AllDirectories).First();
+
+        AssertOneLineError(Run("query", "--index", missing, "--image", image, "--sheet", missing + ".png"), missing);
+        Assert.False(File.Exists(missing), "querying created the missing index");
+    }
+
+    [Fact]
+    public void Querying_an_empty_index_exits_1_with_one_line_naming_it()
+    {
+        Assert.True(fixture.Indexing.ExitCode == 0, fixture.Indexing.ToString());
+        string empty = Path.Combine(NewFolder("empty-index"), "gallery.fnidx");
+        using (var built = RetrievalIndex.Open(fixture.IndexFile))
+            RetrievalIndex.Create(empty, new RetrievalIndexContent(built.ModelFingerprint, built.Dimension, Array.Empty<float>(), [], []));
+        string image = Directory.EnumerateFiles(fixture.Data, "*.jpg", SearchOption.AllDirectories).First();
+
+        var result = Run("query", "--index", empty, "--checkpoint", fixture.BestCheckpoint, "--image", image, "--sheet", empty + ".png");
+
+        AssertOneLineError(result, empty, "empty");
+        Assert.False(File.Exists(empty + ".png"));
+    }
+}
