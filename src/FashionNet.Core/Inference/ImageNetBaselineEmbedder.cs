@@ -1,4 +1,5 @@
 using FashionNet.Data.Imaging;
+using FashionNet.Model;
 using FashionNet.Model.Backbones;
 using FashionNet.Model.Pretrained;
 using static TorchSharp.torch;
@@ -22,12 +23,17 @@ public sealed class ImageNetBaselineEmbedder : IImageEmbedder
     private const int InputSize = 224;
     private readonly Backbone _backbone;
 
-    private ImageNetBaselineEmbedder(Backbone backbone, IImageNormalizer normalizer)
+    private ImageNetBaselineEmbedder(Backbone backbone, IImageNormalizer normalizer, InferenceOptions options)
     {
         _backbone = backbone;
         _backbone.eval();
         Normalizer = normalizer;
+        Options = options;
+        _backbone.ApplyMemoryFormat(options.MemoryFormat);
     }
+
+    /// <summary>How the network runs.</summary>
+    public InferenceOptions Options { get; }
 
     /// <summary>The fingerprint of this baseline (the model and its preprocessing), as retrieval indexes record it.</summary>
     public const string BaselineFingerprint =
@@ -47,11 +53,14 @@ public sealed class ImageNetBaselineEmbedder : IImageEmbedder
 
     /// <summary>Loads the ImageNet ResNet18 and its mean image from <paramref name="pretrainedDirectory"/>.</summary>
     /// <param name="pretrainedDirectory">Where the ImageNet ONNX files are (default <see cref="ImageNetWeights.DefaultDirectory"/>).</param>
+    /// <param name="options">How the network runs (default <see cref="InferenceOptions.Default"/>).</param>
     /// <exception cref="FileNotFoundException">A weight file is missing (the message says how to get it).</exception>
-    public static ImageNetBaselineEmbedder Load(string? pretrainedDirectory = null)
+    public static ImageNetBaselineEmbedder Load(string? pretrainedDirectory = null, InferenceOptions? options = null)
     {
+        options ??= InferenceOptions.Default;
+        options.Validate();
         var normalizer = ImageNetWeights.LoadNormalizer(InputSize, pretrainedDirectory);
-        return new ImageNetBaselineEmbedder(ImageNetWeights.LoadResNet18(pretrainedDirectory), normalizer);
+        return new ImageNetBaselineEmbedder(ImageNetWeights.LoadResNet18(pretrainedDirectory), normalizer, options);
     }
 
     /// <inheritdoc/>
@@ -62,7 +71,7 @@ public sealed class ImageNetBaselineEmbedder : IImageEmbedder
             throw new ArgumentException($"Expected images [N, 3, {InputSize}, {InputSize}], got [{string.Join(", ", images.shape)}].", nameof(images));
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        return nn.functional.normalize(_backbone.forward(images), p: 2, dim: 1).cpu().MoveToOuterDisposeScope();
+        return nn.functional.normalize(_backbone.forward(images.ToMemoryFormat(Options.MemoryFormat)), p: 2, dim: 1).cpu().MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc/>
