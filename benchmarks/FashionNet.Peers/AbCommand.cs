@@ -139,6 +139,7 @@ internal static class AbCommand
         var options = TrainingOptions.Load(PeerData.Config) with { ItemsPerBatch = batchSize / 4, ImagesPerItem = 4 };
         var dataset = PeerData.ReadInShop(PeerData.InShopLandmarks);
         var recipe = new ModelRecipe { ImageSize = 160 }.For(dataset);
+        manual_seed(options.Seed);
         var (modelA, normalizer) = recipe.Build();
         var batch = PeerData.FirstTrainingBatch(dataset, options, recipe.ImageSize, normalizer);
         disposables.Add(batch);

@@ -36,6 +36,7 @@ internal static class TrainEpochCommand
             Stage2 = loaded.Stage2 with { Epochs = 1 },
         };
         var dataset = PeerData.ReadInShop(data);
+        TorchSharp.torch.manual_seed(options.Seed); // the new branches' initial weights, as a training run draws them
         using var training = FashionNetTraining.Create(dataset, new ModelRecipe { ImageSize = imageSize }, options,
             new TrainingDataOptions { Workers = workers, Validate = false });
 

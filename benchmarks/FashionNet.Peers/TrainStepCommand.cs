@@ -26,6 +26,7 @@ internal static class TrainStepCommand
         var options = TrainingOptions.Load(config) with { ItemsPerBatch = itemsPerBatch, ImagesPerItem = imagesPerItem };
         var dataset = PeerData.ReadInShop(data);
         var recipe = new ModelRecipe { ImageSize = imageSize }.For(dataset);
+        manual_seed(options.Seed); // the new branches' initial weights, as a training run draws them
         var (model, normalizer) = recipe.Build();
         using var batch = PeerData.FirstTrainingBatch(dataset, options, imageSize, normalizer);
         if (batch.LabelCounts.Landmarks == 0 || batch.LabelCounts.Categories == 0)

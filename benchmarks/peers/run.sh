@@ -7,7 +7,8 @@
 #   and the two embeddings again with the library's InferenceOptions.MemoryFormat = ChannelsLast (NAME-channels-last;
 #   PyTorch then runs channels_last too; ONNX Runtime picks its own layouts and is timed once)
 # Each comparison first checks that both sides compute the same thing, then times them one after the other, and the
-# script ends with one line per comparison, `ratio NAME: X`, X > 1 meaning FashionNet.Core is faster.
+# script ends with one line per comparison, `ratio NAME: X`, X > 1 meaning FashionNet.Core is faster. It takes about
+# 30 minutes on a quiet 2-core machine (--quick: about 2); run it when nothing else does.
 #
 # usage: benchmarks/peers/run.sh [--quick] [--checkpoint FILE] [--out DIR] [--only NAME,...] [--openblas]
 #   --quick            a few steps on small batches and 64 test photos: proves every path, measures nothing useful
@@ -42,6 +43,7 @@ out="${out:-artifacts/peers/$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+export PYTHONDONTWRITEBYTECODE=1   # no __pycache__ in the repository
 python=/usr/bin/python3   # Debian's interpreter, where python3-torch installs (a pyenv python3 would not see it)
 
 sudo_if_needed() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
@@ -67,6 +69,7 @@ peer=($python benchmarks/peers/peers.py --threads "$(nproc)")
   echo "OMP_WAIT_POLICY=$OMP_WAIT_POLICY; .NET $(dotnet --version); TorchSharp 0.107.0, LibTorch 2.10.0 (libtorch-cpu-linux-x64)"
   blas="$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3)"
   echo "BLAS for PyTorch (libblas.so.3): $blas ($(dpkg -S "$blas" 2>/dev/null | cut -d: -f1 || echo "package unknown"))"
+  echo "Debian packages: $(dpkg-query -W -f '${Package} ${Version}  ' python3-torch python3-torchvision libdnnl2 2>/dev/null)"
   "${peer[@]}" machine
 } 2>&1 | tee "$out/machine.txt"
 

@@ -13,7 +13,8 @@ public sealed record InferenceOptions
     /// <see cref="TensorMemoryFormat.ChannelsLast"/> computes the same float32 functions with the additions in another
     /// order, so embeddings agree with the default's to float32 rounding, and runs faster on LibTorch's CPU backend
     /// (measured in benchmarks/README.md, "Peers"). The embedder re-lays the model's weights in place
-    /// (<see cref="TensorMemoryFormats.ApplyMemoryFormat"/>).
+    /// (<see cref="TensorMemoryFormats.ApplyMemoryFormat"/>), and TorchSharp's <c>Module.save</c> (hence a checkpoint)
+    /// refuses channels-last tensors: use it for a model that is only embedded with, such as one loaded from a checkpoint.
     /// </summary>
     public TensorMemoryFormat MemoryFormat { get; init; } = TensorMemoryFormat.Contiguous;
 

@@ -62,8 +62,9 @@ public static class TensorMemoryFormats
 
     /// <summary>
     /// Re-lays every 4-D parameter of <paramref name="module"/> (the convolution weights) in <paramref name="format"/>,
-    /// in place: the parameters stay the same objects with the same values and gradients flow as before, so optimizers
-    /// and checkpoints are unaffected. Nothing changes for <see cref="TensorMemoryFormat.Contiguous"/>.
+    /// in place: the parameters stay the same objects with the same values, and gradients flow as before. TorchSharp's
+    /// <c>Module.save</c>, and so a checkpoint, refuses channels-last tensors: this is for a model that is no longer
+    /// saved. Nothing changes for <see cref="TensorMemoryFormat.Contiguous"/>.
     /// </summary>
     public static void ApplyMemoryFormat(this nn.Module module, TensorMemoryFormat format)
     {
