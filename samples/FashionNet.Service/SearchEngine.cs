@@ -49,7 +49,7 @@ internal sealed class SearchEngine : IDisposable
         try
         {
             embedder = _options.CheckpointPath is { } checkpoint
-                ? FashionNetEmbedder.FromCheckpoint(checkpoint, _options.Device)
+                ? FashionNetEmbedder.FromCheckpoint(checkpoint, new InferenceOptions { Device = _options.Device })
                 : VisualSearch.LoadEmbedderFor(_options.IndexPath, _options.Device);
             search = VisualSearch.Open(_options.IndexPath, embedder);
             if (search.Index.Count == 0) throw new RetrievalIndexException(search.Index.FilePath, "it is empty: there is nothing to search.");

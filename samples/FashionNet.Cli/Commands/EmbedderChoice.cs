@@ -46,9 +46,9 @@ internal sealed class EmbedderChoice
     /// <summary>Loads the chosen embedder onto the chosen device.</summary>
     public IImageEmbedder Load(ParseResult parse)
     {
-        var device = DeviceOption.Get(parse, Device);
-        if (parse.GetValue(Checkpoint) is { } checkpoint) return FashionNetEmbedder.FromCheckpoint(checkpoint.FullName, device);
-        return ImageNetBaselineEmbedder.Load(device: device);
+        var options = new InferenceOptions { Device = DeviceOption.Get(parse, Device) };
+        if (parse.GetValue(Checkpoint) is { } checkpoint) return FashionNetEmbedder.FromCheckpoint(checkpoint.FullName, options);
+        return ImageNetBaselineEmbedder.Load(options: options);
     }
 
     /// <summary>Batch size and loader settings from <c>--batch</c>.</summary>

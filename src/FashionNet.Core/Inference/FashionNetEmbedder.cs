@@ -23,18 +23,25 @@ public sealed class FashionNetEmbedder : IImageEmbedder
     /// <param name="normalizer">The input normalization of the model's backbone (from <see cref="ModelRecipe.Build"/> or the checkpoint).</param>
     /// <param name="recipe">The recipe the model was built from (its fingerprint enters this embedder's).</param>
     /// <param name="ownsModel">Whether disposing this embedder disposes the model.</param>
-    public FashionNetEmbedder(FashionNetModel model, IImageNormalizer normalizer, ModelRecipe recipe, bool ownsModel = false)
+    /// <param name="options">How the network runs (default <see cref="InferenceOptions.Default"/>); a memory format other than the default re-lays the model's weights in place.</param>
+    public FashionNetEmbedder(FashionNetModel model, IImageNormalizer normalizer, ModelRecipe recipe, bool ownsModel = false, InferenceOptions? options = null)
     {
         Model = model ?? throw new ArgumentNullException(nameof(model));
         Normalizer = normalizer ?? throw new ArgumentNullException(nameof(normalizer));
         ArgumentNullException.ThrowIfNull(recipe);
         if (model.Options.ImageWidth != model.Options.ImageHeight)
             throw new ArgumentException($"The model's input is {model.Options.ImageWidth}x{model.Options.ImageHeight}; embedders take square images.", nameof(model));
+        Options = options ?? InferenceOptions.Default;
+        Options.Validate();
         Recipe = recipe;
         _ownsModel = ownsModel;
         model.eval();
         Fingerprint = ComputeFingerprint(model, recipe);
+        model.ApplyMemoryFormat(Options.MemoryFormat);
     }
+
+    /// <summary>How the network runs.</summary>
+    public InferenceOptions Options { get; }
 
     /// <summary>The model.</summary>
     public FashionNetModel Model { get; }
@@ -63,11 +70,11 @@ public sealed class FashionNetEmbedder : IImageEmbedder
     /// read and no global random state changes.
     /// </summary>
     /// <param name="path">The checkpoint file.</param>
-    /// <param name="device">Where the model runs (the CPU when null); a checkpoint loads onto any device.</param>
+    /// <param name="options">How and where the network runs (default <see cref="InferenceOptions.Default"/>: the CPU); a checkpoint loads onto any device.</param>
     /// <exception cref="FileNotFoundException">The checkpoint does not exist.</exception>
     /// <exception cref="CheckpointFormatException">The file is not a FashionNet checkpoint of this format version.</exception>
     /// <exception cref="NotSupportedException">The device is not available here.</exception>
-    public static FashionNetEmbedder FromCheckpoint(string path, Device? device = null)
+    public static FashionNetEmbedder FromCheckpoint(string path, InferenceOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"Checkpoint '{path}' not found.", path);
@@ -86,8 +93,8 @@ public sealed class FashionNetEmbedder : IImageEmbedder
         try
         {
             CheckpointFile.LoadWeights(path, model, expectedModelFingerprint: metadata.ModelFingerprint);
-            model.to(Diagnostics.ComputeDevice.RequireAvailable(device ?? CPU));
-            return new FashionNetEmbedder(model, normalizer, recipe, ownsModel: true) { ModelPath = Path.GetFullPath(path) };
+            model.to(Diagnostics.ComputeDevice.RequireAvailable((options ?? InferenceOptions.Default).Device ?? CPU));
+            return new FashionNetEmbedder(model, normalizer, recipe, ownsModel: true, options) { ModelPath = Path.GetFullPath(path) };
         }
         catch
         {
@@ -102,7 +109,7 @@ public sealed class FashionNetEmbedder : IImageEmbedder
         ArgumentNullException.ThrowIfNull(images);
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        return Model.Embed(images.to(Model.Device)).cpu().MoveToOuterDisposeScope();
+        return Model.Embed(images.to(Model.Device).ToMemoryFormat(Options.MemoryFormat)).cpu().MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -120,7 +127,7 @@ public sealed class FashionNetEmbedder : IImageEmbedder
         float threshold = Model.Options.VisibilityThreshold;
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        using var output = Model.call(images.to(Model.Device), null);
+        using var output = Model.call(images.to(Model.Device).ToMemoryFormat(Options.MemoryFormat), null);
         var embeddings = output.Embedding.cpu().data<float>().ToArray();
         var landmarks = output.Landmarks.cpu().data<float>().ToArray();
         var visibility = output.VisibilityLogits.sigmoid().cpu().data<float>().ToArray();

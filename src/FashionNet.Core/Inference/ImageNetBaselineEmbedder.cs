@@ -1,4 +1,5 @@
 using FashionNet.Data.Imaging;
+using FashionNet.Model;
 using FashionNet.Model.Backbones;
 using FashionNet.Model.Pretrained;
 using TorchSharp;
@@ -25,13 +26,18 @@ public sealed class ImageNetBaselineEmbedder : IImageEmbedder
 
     private readonly Device _device;
 
-    private ImageNetBaselineEmbedder(Backbone backbone, IImageNormalizer normalizer, Device device)
+    private ImageNetBaselineEmbedder(Backbone backbone, IImageNormalizer normalizer, InferenceOptions options, Device device)
     {
         _device = device;
         _backbone = backbone;
         _backbone.eval();
         Normalizer = normalizer;
+        Options = options;
+        _backbone.ApplyMemoryFormat(options.MemoryFormat);
     }
+
+    /// <summary>How the network runs.</summary>
+    public InferenceOptions Options { get; }
 
     /// <summary>The fingerprint of this baseline (the model and its preprocessing), as retrieval indexes record it.</summary>
     public const string BaselineFingerprint =
@@ -51,16 +57,18 @@ public sealed class ImageNetBaselineEmbedder : IImageEmbedder
 
     /// <summary>Loads the ImageNet ResNet18 and its mean image from <paramref name="pretrainedDirectory"/>.</summary>
     /// <param name="pretrainedDirectory">Where the ImageNet ONNX files are (default <see cref="ImageNetWeights.DefaultDirectory"/>).</param>
-    /// <param name="device">Where the network runs (the CPU when null).</param>
+    /// <param name="options">How and where the network runs (default <see cref="InferenceOptions.Default"/>: the CPU).</param>
     /// <exception cref="FileNotFoundException">A weight file is missing (the message says how to get it).</exception>
     /// <exception cref="NotSupportedException">The device is not available here.</exception>
-    public static ImageNetBaselineEmbedder Load(string? pretrainedDirectory = null, Device? device = null)
+    public static ImageNetBaselineEmbedder Load(string? pretrainedDirectory = null, InferenceOptions? options = null)
     {
-        var target = Diagnostics.ComputeDevice.RequireAvailable(device ?? CPU);
+        options ??= InferenceOptions.Default;
+        options.Validate();
+        var device = Diagnostics.ComputeDevice.RequireAvailable(options.Device ?? CPU);
         var normalizer = ImageNetWeights.LoadNormalizer(InputSize, pretrainedDirectory);
         var backbone = ImageNetWeights.LoadResNet18(pretrainedDirectory);
-        backbone.to(target);
-        return new ImageNetBaselineEmbedder(backbone, normalizer, target);
+        backbone.to(device);
+        return new ImageNetBaselineEmbedder(backbone, normalizer, options, device);
     }
 
     /// <inheritdoc/>
@@ -71,7 +79,7 @@ public sealed class ImageNetBaselineEmbedder : IImageEmbedder
             throw new ArgumentException($"Expected images [N, 3, {InputSize}, {InputSize}], got [{string.Join(", ", images.shape)}].", nameof(images));
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        return nn.functional.normalize(_backbone.forward(images.to(_device)), p: 2, dim: 1).cpu().MoveToOuterDisposeScope();
+        return nn.functional.normalize(_backbone.forward(images.to(_device).ToMemoryFormat(Options.MemoryFormat)), p: 2, dim: 1).cpu().MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc/>

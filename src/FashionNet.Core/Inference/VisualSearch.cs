@@ -191,12 +191,13 @@ public sealed class VisualSearch : IDisposable
     {
         ArgumentNullException.ThrowIfNull(gallery);
         string fingerprint = gallery.ModelFingerprint;
-        if (fingerprint == ImageNetBaselineEmbedder.BaselineFingerprint) return ImageNetBaselineEmbedder.Load(device: device);
+        var options = new InferenceOptions { Device = device };
+        if (fingerprint == ImageNetBaselineEmbedder.BaselineFingerprint) return ImageNetBaselineEmbedder.Load(options: options);
         if ((gallery as RetrievalIndex)?.ModelPath is not { } modelPath)
             throw new ArgumentException($"Gallery '{gallery.Location}' records no checkpoint for its model '{fingerprint}': name the checkpoint it was built with.", nameof(gallery));
         if (!File.Exists(modelPath))
             throw new FileNotFoundException($"Gallery '{gallery.Location}' was built with checkpoint '{modelPath}', which no longer exists: name the checkpoint it was built with.", modelPath);
-        return FashionNetEmbedder.FromCheckpoint(modelPath, device);
+        return FashionNetEmbedder.FromCheckpoint(modelPath, options);
     }
 
     /// <summary>Loads the embedder an index file was built with; see <see cref="LoadEmbedderFor(IGalleryStore, Device)"/>.</summary>

@@ -281,12 +281,22 @@ public sealed class FashionNetTrainer
         return values;
     }
 
-    private OptimizerHelper CreateOptimizer()
+    private OptimizerHelper CreateOptimizer() => CreateOptimizer(_model, _options.Optimizer);
+
+    /// <summary>
+    /// The optimizer training uses for <paramref name="model"/>: two parameter groups, the new branches and heads at the
+    /// base learning rate and the backbone at <see cref="OptimizerOptions.BackboneLearningRateFactor"/> times it (each
+    /// step then scales both by the schedule), frozen parameters left out.
+    /// </summary>
+    /// <param name="model">The model to train.</param>
+    /// <param name="o">The optimizer settings.</param>
+    public static OptimizerHelper CreateOptimizer(FashionNetModel model, OptimizerOptions o)
     {
-        var o = _options.Optimizer;
-        var backbone = _model.Backbone.parameters().Where(p => p.requires_grad).ToList();
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(o);
+        var backbone = model.Backbone.parameters().Where(p => p.requires_grad).ToList();
         var backboneSet = new HashSet<Parameter>(backbone, ReferenceEqualityComparer.Instance);
-        var heads = _model.parameters().Where(p => p.requires_grad && !backboneSet.Contains(p)).ToList();
+        var heads = model.parameters().Where(p => p.requires_grad && !backboneSet.Contains(p)).ToList();
         double backboneRate = o.LearningRate * o.BackboneLearningRateFactor;
         return o.Kind switch
         {

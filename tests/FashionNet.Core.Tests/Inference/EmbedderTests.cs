@@ -55,6 +55,44 @@ public sealed class EmbedderTests(InferenceFixture fixture) : IClassFixture<Infe
     }
 
     [Fact]
+    public void ChannelsLastEmbedderGivesTheDefaultEmbeddingsUnderTheSameFingerprint()
+    {
+        using var contiguous = fixture.LoadEmbedder();
+        using var channelsLast = FashionNetEmbedder.FromCheckpoint(fixture.CheckpointPath, new InferenceOptions { MemoryFormat = TensorMemoryFormat.ChannelsLast });
+        var paths = fixture.Gallery.Take(6).Select(i => fixture.Dataset.ImageFullPath(fixture.Dataset.Samples[i])).ToArray();
+
+        using var expected = ImageEmbedding.EmbedImages(contiguous, paths, new EmbeddingOptions { BatchSize = 3 });
+        using var actual = ImageEmbedding.EmbedImages(channelsLast, paths, new EmbeddingOptions { BatchSize = 3 });
+
+        var notRelaid = channelsLast.Model.named_parameters().Where(p => p.parameter.dim() == 4 && !TensorMemoryFormats.IsChannelsLast(p.parameter))
+            .Select(p => $"{p.name} [{string.Join(",", p.parameter.shape)}] strides [{string.Join(",", p.parameter.stride())}]").ToArray();
+        Assert.True(notRelaid.Length == 0, string.Join("; ", notRelaid));
+        // By default the weights stay as they were loaded (a 1 x 1 kernel's weight is both layouts, a 3 x 3 kernel's is not).
+        Assert.Contains(contiguous.Model.parameters(), p => p.dim() == 4 && !TensorMemoryFormats.IsChannelsLast(p));
+        Assert.True(actual.allclose(expected, rtol: 0, atol: 1e-5), $"max difference {(actual - expected).abs().max().item<float>()}");
+        // Same weights, same embeddings up to rounding: an index built with one serves the other.
+        Assert.Equal(contiguous.Fingerprint, channelsLast.Fingerprint);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(
+            () => FashionNetEmbedder.FromCheckpoint(fixture.CheckpointPath, new InferenceOptions { MemoryFormat = (TensorMemoryFormat)5 }));
+        Assert.Contains(nameof(InferenceOptions.MemoryFormat), error.Message);
+    }
+
+    [SkippableFact]
+    public void ChannelsLastBaselineGivesTheDefaultEmbeddings()
+    {
+        Skip.IfNot(FashionNet.Model.Pretrained.ImageNetWeights.Exist(), "ImageNet ResNet18 ONNX files not found; skipped.");
+        using var contiguous = ImageNetBaselineEmbedder.Load();
+        using var channelsLast = ImageNetBaselineEmbedder.Load(options: new InferenceOptions { MemoryFormat = TensorMemoryFormat.ChannelsLast });
+        var indices = fixture.Queries.Take(3).ToArray();
+
+        using var expected = ImageEmbedding.EmbedSamples(contiguous, fixture.Dataset, indices);
+        using var actual = ImageEmbedding.EmbedSamples(channelsLast, fixture.Dataset, indices);
+
+        Assert.Equal(TensorMemoryFormat.ChannelsLast, channelsLast.Options.MemoryFormat);
+        Assert.True(actual.allclose(expected, rtol: 0, atol: 1e-5), $"max difference {(actual - expected).abs().max().item<float>()}");
+    }
+
+    [Fact]
     public void ACheckpointThatIsNotFashionNetIsRefusedWithTheFileNamed()
     {
         string path = fixture.NewPath("foreign.ckpt");

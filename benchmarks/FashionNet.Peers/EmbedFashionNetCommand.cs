@@ -1,0 +1,82 @@
+using FashionNet.Data.Annotations;
+using FashionNet.Data.Loading;
+using FashionNet.Evaluation;
+using FashionNet.Inference;
+using FashionNet.Model;
+using static TorchSharp.torch;
+
+namespace FashionNet.Peers;
+
+/// <summary>
+/// <c>embed-fashionnet</c>: images per second embedding the In-shop sample's test photos (query, then gallery), decoding
+/// included, with a trained FashionNet (<see cref="FashionNetEmbedder.FromCheckpoint"/> through
+/// <see cref="ImageEmbedding.EmbedSamples"/>), with the default memory format and with
+/// <see cref="TensorMemoryFormat.ChannelsLast"/>. Writes for the PyTorch side the checkpoint's weights and normalization,
+/// the image list, and one batch of preprocessed images with this side's embeddings, landmarks and visibility logits,
+/// which the PyTorch module must reproduce before it is timed.
+/// </summary>
+internal static class EmbedFashionNetCommand
+{
+    public const string Usage = "--out DIR --checkpoint FILE [--data DIR] [--limit N] [--batch 32] [--workers 2]";
+
+    public static int Run(PeerArguments args)
+    {
+        string output = PeerFiles.OutputDirectory(args.Required("out"));
+        string checkpoint = args.File("checkpoint");
+        string data = args.Directory("data", PeerData.InShopSample);
+        int limit = args.Int("limit", int.MaxValue), batchSize = args.Int("batch", 32), workers = args.Int("workers", 2);
+        args.RejectUnread();
+
+        var dataset = PeerData.ReadInShop(data);
+        var images = DatasetEvaluation.ImagesOf(dataset, EvaluationProtocol.InShopRetrieval).All.Take(limit).ToArray();
+        var options = new EmbeddingOptions { BatchSize = batchSize, Loader = new DataLoaderOptions { Workers = workers } };
+        using var contiguous = FashionNetEmbedder.FromCheckpoint(checkpoint);
+        using var channelsLast = FashionNetEmbedder.FromCheckpoint(checkpoint, new InferenceOptions { MemoryFormat = TensorMemoryFormat.ChannelsLast });
+        var description = ModelDescription.Of(contiguous.Model);
+        ModelExport.WriteStateDict(Path.Combine(output, "state.pt"), contiguous.Model);
+        ModelExport.WriteNormalizer(Path.Combine(output, "normalizer.pt"), contiguous.Normalizer);
+        float channelsLastDifference = WriteCheckBatch(Path.Combine(output, "check.pt"), contiguous, channelsLast, dataset, images.Take(batchSize).ToArray());
+
+        double contiguousSeconds = PeerStatistics.Seconds(() => ImageEmbedding.EmbedSamples(contiguous, dataset, images, options));
+        double channelsLastSeconds = PeerStatistics.Seconds(() => ImageEmbedding.EmbedSamples(channelsLast, dataset, images, options));
+        PeerFiles.WriteJson(Path.Combine(output, "dotnet.json"), new
+        {
+            Side = "FashionNet.Core FashionNetEmbedder",
+            Checkpoint = Path.GetFullPath(checkpoint),
+            Model = description,
+            Paths = images.Select(i => dataset.ImageFullPath(dataset.Samples[i])),
+            BatchSize = batchSize,
+            Workers = workers,
+            Seconds = contiguousSeconds,
+            ImagesPerSecond = images.Length / contiguousSeconds,
+            ChannelsLastSeconds = channelsLastSeconds,
+            ChannelsLastImagesPerSecond = images.Length / channelsLastSeconds,
+            ChannelsLastMaxAbsDifference = channelsLastDifference,
+            Environment = PeerEnvironment.Describe(),
+        });
+        Console.Error.WriteLine($"embed-fashionnet: FashionNet.Core {images.Length / contiguousSeconds:F2} images/s, " +
+            $"{images.Length / channelsLastSeconds:F2} channels-last (embeddings within {channelsLastDifference:E2} of the default's), {images.Length} images");
+        return 0;
+    }
+
+    /// <summary>
+    /// The first images as the embedder's loader prepares them, with the model's eval-mode outputs on them; returns how
+    /// far the channels-last embedder's embeddings of them are from the default's.
+    /// </summary>
+    private static float WriteCheckBatch(string path, FashionNetEmbedder embedder, FashionNetEmbedder channelsLast, FashionDataset dataset, int[] indices)
+    {
+        var loader = FashionDataLoader.ForEvaluation(dataset, indices, embedder.ImageSize, embedder.Normalizer, indices.Length);
+        using var batch = loader.ReadEpoch(0).Single();
+        using var noGrad = no_grad();
+        using var output = embedder.Model.call(batch.Images, null);
+        PeerFiles.WriteTensors(path, new Dictionary<string, Tensor>
+        {
+            ["images"] = batch.Images,
+            ["embedding"] = output.Embedding,
+            ["landmarks"] = output.Landmarks,
+            ["visibility_logits"] = output.VisibilityLogits,
+        });
+        using var relaid = channelsLast.Embed(batch.Images);
+        return (relaid - output.Embedding).abs().max().item<float>();
+    }
+}
