@@ -13,7 +13,8 @@ fashionnet=(dotnet samples/FashionNet.Cli/bin/Release/net10.0/fashionnet.dll)
 sample=../shared/data/deepfashion-inshop-sample
 config=configs/inshop-landmarks.json
 training=(--config "$config" --data "$sample" --format inshop --categories-from-path
-  --landmarks-from ../shared/data/deepfashion-inshop-landmarks --validation-items 100 --image-size 224 --pooled-map stride8)
+  --landmarks-from ../shared/data/deepfashion-inshop-landmarks --stage1-data data+synthetic
+  --validation-items 100 --image-size 224 --pooled-map stride8)
 if [ $# -gt 0 ]; then seeds=("$@"); else seeds=(1 2 3); fi
 
 for seed in "${seeds[@]}"; do
