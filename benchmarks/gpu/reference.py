@@ -95,7 +95,7 @@ def time_reference(n, shapes):
     c, h, l, k, a = shapes["C"], shapes["H"], shapes["L"], shapes["K"], shapes["A"]
     generator = torch.Generator(device="cuda").manual_seed(n)
     features = torch.rand(n, c, h, h, device="cuda", generator=generator).requires_grad_()
-    landmarks = torch.rand(n, l, 2, device="cuda", generator=generator) * 256 - 16
+    landmarks = (torch.rand(n, l, 2, device="cuda", generator=generator) * 256 - 16) / 224  # normalized, some beyond the border
     visibility = (torch.rand(n, l, device="cuda", generator=generator) < 0.85).float()
     grad_output = torch.ones(n, l, c, 1, 1, device="cuda")
     logits = (torch.rand(n, a, device="cuda", generator=generator) * 60 - 30).requires_grad_()
@@ -104,7 +104,7 @@ def time_reference(n, shapes):
     pos_weight, neg_weight = torch.rand(a, device="cuda") * 20 + 0.5, torch.rand(a, device="cuda") + 0.5
 
     def pooling_step():
-        torch.autograd.grad(landmark_pooling(features, landmarks, visibility, 224.0, 224.0, k), features, grad_output)
+        torch.autograd.grad(landmark_pooling(features, landmarks, visibility, k), features, grad_output)
 
     def loss_step():
         torch.autograd.grad(weighted_attribute_loss(logits, targets, mask, pos_weight, neg_weight).sum(), logits)
