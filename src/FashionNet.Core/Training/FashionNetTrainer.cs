@@ -208,8 +208,9 @@ public sealed class FashionNetTrainer
         {
             int key = EpochKey(stage, epoch);
             run.OnEpochStart?.Invoke(stage, epoch + 1, loader.BatchCount(key));
-            var sums = new Dictionary<string, double>();
-            int batches = 0, skippedImages = 0;
+            // Each loss term averages over the batches that had it (a term is absent where a batch lacks its labels).
+            var sums = new Dictionary<string, (double Sum, int Batches)>();
+            int skippedImages = 0;
             _model.train();
             foreach (var batch in loader.ReadEpoch(key, cancellationToken))
             {
@@ -221,15 +222,17 @@ public sealed class FashionNetTrainer
                     var values = Step(batch, optimizer, schedule.RateAt(progress.GlobalStep), stageOptions.LossWeights);
                     progress = progress with { GlobalStep = progress.GlobalStep + 1 };
                     stepsTaken++;
-                    batches++;
                     foreach (var (name, value) in values.Where(v => v.Key.StartsWith("loss", StringComparison.Ordinal)))
-                        sums[name] = sums.GetValueOrDefault(name) + value;
+                    {
+                        var (sum, count) = sums.GetValueOrDefault(name);
+                        sums[name] = (sum + value, count + 1);
+                    }
                     Append(log, run, new TrainingLogEntry(TrainingLogKind.Step, stage, epoch + 1, progress.GlobalStep, values));
                 }
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
-            var epochValues = sums.ToDictionary(kv => kv.Key, kv => kv.Value / Math.Max(1, batches));
+            var epochValues = sums.ToDictionary(kv => kv.Key, kv => kv.Value.Sum / kv.Value.Batches);
             if (loader.Options.SkipBadImages) epochValues["skipped_images"] = skippedImages;
             IReadOnlyDictionary<string, double> metrics = new Dictionary<string, double>();
             if (_validator is not null)
