@@ -228,9 +228,10 @@ public sealed class ImageDecoder
     }
 
     // ImageSharp reports bad data with its own exception types, but malformed streams also surface as the runtime's
-    // argument, range, overflow and memory exceptions from inside the decoders.
+    // argument, range, overflow and memory exceptions from inside the decoders, and a broken deflate stream in a PNG
+    // as System.IO.Compression's InvalidDataException (which is not an IOException).
     private static bool IsDecoderFailure(Exception e) =>
         e is ImageFormatException or InvalidMemoryOperationException or ImageProcessingException
             or ArgumentException or IndexOutOfRangeException or InvalidOperationException or OverflowException
-            or NotSupportedException or EndOfStreamException or IOException;
+            or NotSupportedException or EndOfStreamException or IOException or InvalidDataException;
 }

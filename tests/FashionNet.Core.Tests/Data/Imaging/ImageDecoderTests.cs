@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
 using FashionNet.Data.Imaging;
 using FashionNet.Tests.TestSupport;
 using SixLabors.ImageSharp;
@@ -84,6 +86,27 @@ public sealed class ImageDecoderTests : IDisposable
             var error = Assert.Throws<ImageDecodeException>(() => decoder.Decode(path));
             Assert.Equal(path, error.FilePath);
         }
+    }
+
+    [Fact]
+    public void Corrupt_pixel_data_behind_valid_headers_is_rejected_naming_the_file()
+    {
+        // A PNG whose headers and chunk checksums are intact but whose compressed pixel data is broken (the first
+        // deflate block declares the reserved block type 3): the header reads, the pixels cannot be decoded, so the
+        // file must be refused naming it, not turned into a blank or partial image of the declared size.
+        string goodPath = Path.Combine(_dir, "ok.png");
+        using (var source = new Image<Rgb24>(32, 32, new Rgb24(10, 200, 90))) source.SaveAsPng(goodPath);
+        byte[] bytes = File.ReadAllBytes(goodPath);
+        int type = bytes.AsSpan().IndexOf("IDAT"u8);
+        Assert.True(type > 4, "the encoded PNG has no IDAT chunk");
+        int length = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(type - 4));
+        bytes[type + 4 + 2] = 0b111; // after the 2-byte zlib header: final block, block type 3 (reserved)
+        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(type + 4 + length), Crc32.HashToUInt32(bytes.AsSpan(type, 4 + length)));
+        string path = Write("broken-deflate.png", bytes);
+
+        var error = Assert.Throws<ImageDecodeException>(() => new ImageDecoder().Decode(path));
+        Assert.Equal(path, error.FilePath);
+        Assert.Contains("corrupt image data", error.Message);
     }
 
     [Fact]
