@@ -79,7 +79,7 @@ internal static class AblationCommand
         }
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLineInterpolated(
-            $"R@1 full - global: {difference.Estimate:+0.0000;-0.0000}, 95% interval [{difference.Lower:+0.0000;-0.0000}, {difference.Upper:+0.0000;-0.0000}]; written to [bold]{outputPath}[/]");
+            $"R@1 full - global: {difference.Estimate:+0.0000;-0.0000}, 95% interval [[{difference.Lower:+0.0000;-0.0000}, {difference.Upper:+0.0000;-0.0000}]]; written to [bold]{outputPath}[/]");
         return 0;
     }
 
