@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""The tables of docs/RESULTS.md (issue 13) from the files the ablation keeps, so every figure there can be re-derived:
+
+    python3 docs/results/report.py            (reads docs/results/ablation.json and docs/results/ablation/*/)
+
+Per variant, over its seeds (mean and sample standard deviation): test category top-1/3/5 (test.json), robot-set
+landmark error per slot (robot.json); for the full runs, the share of test photos pooling each slot per clothes type
+(gating.json, written by docs/results/gating.sh).
+"""
+import json
+import statistics
+import sys
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent
+SLOTS = ["LeftCollar", "RightCollar", "LeftSleeve", "RightSleeve", "LeftWaistline", "RightWaistline", "LeftHem", "RightHem"]
+
+
+def load(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise SystemExit(f"{path}: {error}")
+
+
+def mean_sd(values: list[float]) -> str:
+    if not values:
+        return "–"
+    sd = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.mean(values):.4f} ± {sd:.4f}"
+
+
+def table(header: list[str], rows: list[list[str]]) -> None:
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    print()
+
+
+def main() -> None:
+    ablation = load(RESULTS / "ablation.json")
+    runs = ablation["runs"]
+    folders = {(run["variant"], run["seed"]): RESULTS / "ablation" / f"{run['variant']}-s{run['seed']}" for run in runs}
+    variants = ["global", "full"]
+
+    print(f"config: {ablation['config']}\n")
+    table(["variant", "seed", "R@1", "R@5", "R@10", "R@20", "robot landmark error", "training wall"],
+          [[r["variant"], str(r["seed"]), *(f"{r[f'r@{k}']:.4f}" for k in (1, 5, 10, 20)),
+            f"{r['robotLandmarkError']:.4f}", f"{r['trainingWallSeconds'] / 60:.1f} min"] for r in runs])
+
+    summary = ablation["summary"]
+    table(["variant", "seeds", "R@1", "R@5", "R@10", "R@20", "robot landmark error"],
+          [[v, str(len(summary[v]["seeds"])), *(f"{summary[v][f'r@{k}']['mean']:.4f} ± {summary[v][f'r@{k}']['sd']:.4f}" for k in (1, 5, 10, 20)),
+            f"{summary[v]['robotLandmarkError']['mean']:.4f} ± {summary[v]['robotLandmarkError']['sd']:.4f}"] for v in variants])
+    gain = summary["r@1FullMinusGlobal"]
+    print(f"R@1 full - global: {gain['estimate']:+.4f}, 95% interval [{gain['lower95']:+.4f}, {gain['upper95']:+.4f}] ({gain['method']})\n")
+
+    def seeds_of(variant: str) -> list[Path]:
+        return [folder for (v, _), folder in sorted(folders.items()) if v == variant]
+
+    rows = []
+    for variant in variants:
+        tops = {k: [] for k in (1, 3, 5)}
+        for folder in seeds_of(variant):
+            category = load(folder / "test.json")["category"]
+            for rate in category["topK"]:
+                if rate["k"] in tops:
+                    tops[rate["k"]].append(rate["rate"])
+        rows.append([variant, *(mean_sd(tops[k]) for k in (1, 3, 5))])
+    table(["variant", "category top-1", "top-3", "top-5"], rows)
+
+    rows = []
+    for variant in variants:
+        per_slot = {slot: [] for slot in SLOTS}
+        for folder in seeds_of(variant):
+            for entry in load(folder / "robot.json")["landmarks"]["perSlot"]:
+                per_slot[entry["slot"]].append(entry["error"])
+        rows.append([variant, *(mean_sd(per_slot[slot]) for slot in SLOTS)])
+    table(["robot-set error", *SLOTS], rows)
+
+    gated = [folder for folder in seeds_of("full") if (folder / "gating.json").exists()]
+    if not gated:
+        print("no gating.json yet: run docs/results/gating.sh")
+        return
+    groups: dict[str, dict[str, list[float]]] = {}
+    counts: dict[str, int] = {}
+    for folder in gated:
+        gating = load(folder / "gating.json")["gating"]
+        for group in [gating["all"], *gating["byClothesType"]]:
+            counts[group["group"]] = group["imageCount"]
+            shares = groups.setdefault(group["group"], {slot: [] for slot in SLOTS + ["pooled per image"]})
+            shares["pooled per image"].append(group["meanPooledSlots"])
+            for slot in group["slots"]:
+                shares[slot["slot"]].append(slot["share"])
+    print(f"gating over {len(gated)} full runs (share of photos pooling each slot, mean over seeds):\n")
+    table(["photos", "count", "pooled per image", *SLOTS],
+          [[name, str(counts[name]), f"{statistics.mean(shares['pooled per image']):.2f}",
+            *(f"{statistics.mean(shares[slot]):.3f}" for slot in SLOTS)] for name, shares in groups.items()])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
