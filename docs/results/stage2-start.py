@@ -9,7 +9,6 @@ the same distance: the embedding does not separate the batch's items.
     python3 docs/results/stage2-start.py docs/results/ablation/full-s1 docs/results/ablation/global-s1 ...
 """
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -18,11 +17,11 @@ MOVING = 20
 
 
 def read_config_margin(run: Path) -> float:
-    text = (run / "config.json").read_text()
-    match = re.search(r'"tripletMargin"\s*:\s*([0-9.eE+-]+)', text)
-    if not match:
-        raise SystemExit(f"{run / 'config.json'}: no tripletMargin")
-    return float(match.group(1))
+    config = run / "config.json"
+    try:
+        return float(json.loads(config.read_text())["tripletMargin"])
+    except (OSError, json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+        raise SystemExit(f"{config}: no readable tripletMargin ({error})")
 
 
 def stage2_triplet(run: Path) -> list[float]:
