@@ -187,26 +187,43 @@ public sealed class VisualSearch : IDisposable
     /// <param name="device">Where the model runs (the CPU when null).</param>
     /// <exception cref="FileNotFoundException">The recorded checkpoint no longer exists.</exception>
     /// <exception cref="ArgumentException">The gallery records no checkpoint for its model: the caller must name it.</exception>
-    public static IImageEmbedder LoadEmbedderFor(IGalleryStore gallery, Device? device = null)
+    public static IImageEmbedder LoadEmbedderFor(IGalleryStore gallery, Device? device = null) =>
+        LoadEmbedderFor(gallery, new TorchEmbedderLoader(new InferenceOptions { Device = device }));
+
+    /// <summary>
+    /// Loads the embedder a gallery was built with, as <see cref="LoadEmbedderFor(IGalleryStore, Device)"/> does, through
+    /// <paramref name="loader"/> (the runtime of the caller's choice).
+    /// </summary>
+    /// <param name="gallery">The gallery (an index file or another store).</param>
+    /// <param name="loader">Loads the baseline or a checkpoint.</param>
+    /// <exception cref="FileNotFoundException">The recorded checkpoint no longer exists.</exception>
+    /// <exception cref="ArgumentException">The gallery records no checkpoint for its model: the caller must name it.</exception>
+    public static IImageEmbedder LoadEmbedderFor(IGalleryStore gallery, IEmbedderLoader loader)
     {
         ArgumentNullException.ThrowIfNull(gallery);
+        ArgumentNullException.ThrowIfNull(loader);
         string fingerprint = gallery.ModelFingerprint;
-        var options = new InferenceOptions { Device = device };
-        if (fingerprint == ImageNetBaselineEmbedder.BaselineFingerprint) return ImageNetBaselineEmbedder.Load(options: options);
+        if (fingerprint == ImageNetBaselineEmbedder.BaselineFingerprint) return loader.LoadBaseline();
         if ((gallery as RetrievalIndex)?.ModelPath is not { } modelPath)
             throw new ArgumentException($"Gallery '{gallery.Location}' records no checkpoint for its model '{fingerprint}': name the checkpoint it was built with.", nameof(gallery));
         if (!File.Exists(modelPath))
             throw new FileNotFoundException($"Gallery '{gallery.Location}' was built with checkpoint '{modelPath}', which no longer exists: name the checkpoint it was built with.", modelPath);
-        return FashionNetEmbedder.FromCheckpoint(modelPath, options);
+        return loader.LoadCheckpoint(modelPath);
     }
 
     /// <summary>Loads the embedder an index file was built with; see <see cref="LoadEmbedderFor(IGalleryStore, Device)"/>.</summary>
     /// <param name="indexPath">The index file.</param>
     /// <param name="device">Where the model runs (the CPU when null).</param>
-    public static IImageEmbedder LoadEmbedderFor(string indexPath, Device? device = null)
+    public static IImageEmbedder LoadEmbedderFor(string indexPath, Device? device = null) =>
+        LoadEmbedderFor(indexPath, new TorchEmbedderLoader(new InferenceOptions { Device = device }));
+
+    /// <summary>Loads the embedder an index file was built with through <paramref name="loader"/>; see <see cref="LoadEmbedderFor(IGalleryStore, IEmbedderLoader)"/>.</summary>
+    /// <param name="indexPath">The index file.</param>
+    /// <param name="loader">Loads the baseline or a checkpoint.</param>
+    public static IImageEmbedder LoadEmbedderFor(string indexPath, IEmbedderLoader loader)
     {
         using var index = RetrievalIndex.Open(indexPath);
-        return LoadEmbedderFor(index, device);
+        return LoadEmbedderFor(index, loader);
     }
 
     /// <summary>The <paramref name="top"/> index entries most similar (cosine) to an image file, best first.</summary>
