@@ -193,8 +193,6 @@ internal static class AbCommand
         }
     }
 
-    private static OnnxRuntimeOptions LibTorchThreads() => new() { Threads = torch.get_num_threads() };
-
     private static (Variant, Variant) EmbedBaseline(string variant, EmbedWork work, List<IDisposable> disposables)
     {
         var embedderA = ImageNetBaselineEmbedder.Load();
@@ -207,7 +205,7 @@ internal static class AbCommand
                 disposables.Add(embedderB);
                 return Pair(variant, runA, work.RunOf(embedderB));
             case "onnx":
-                var onnx = OnnxBaselineEmbedder.Load(options: LibTorchThreads());
+                var onnx = OnnxBaselineEmbedder.Load(options: PeerEnvironment.OnnxRuntimeLikeLibTorch());
                 disposables.Add(onnx);
                 return Pair(variant, runA, work.RunOf(onnx));
             case "bf16":
@@ -253,7 +251,7 @@ internal static class AbCommand
         IImageEmbedder? embedderB = variant switch
         {
             "channels-last" => FashionNetEmbedder.FromCheckpoint(checkpoint, new InferenceOptions { MemoryFormat = TensorMemoryFormat.ChannelsLast }),
-            "onnx" => OnnxFashionNetEmbedder.FromEmbedder(embedderA, LibTorchThreads()),
+            "onnx" => OnnxFashionNetEmbedder.FromEmbedder(embedderA, PeerEnvironment.OnnxRuntimeLikeLibTorch()),
             _ => null,
         };
         if (embedderB is null) return Pair(variant, runA, runA);

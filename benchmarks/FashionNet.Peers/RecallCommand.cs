@@ -35,7 +35,7 @@ internal static class RecallCommand
         {
             if (runtime == "onnx")
             {
-                var onnx = new OnnxRuntimeOptions { Threads = TorchSharp.torch.get_num_threads() };
+                var onnx = PeerEnvironment.OnnxRuntimeLikeLibTorch();
                 variants.Add(("onnx", () => checkpoint is null ? OnnxBaselineEmbedder.Load(options: onnx) : OnnxFashionNetEmbedder.FromCheckpoint(checkpoint, onnx)));
                 continue;
             }

@@ -58,6 +58,11 @@ internal static class EvaluateCommand
         var protocol = DatasetEvaluation.ProtocolOf(dataset.Format);
         if (protocol == EvaluationProtocol.Predictions && parse.GetValue(choice.Baseline) is not null)
             throw new ArgumentException($"--format {format} measures a model's category, attribute and landmark predictions: give --checkpoint; a baseline embedding has none.");
+        if (choice.IsOnnx(parse) && (protocol == EvaluationProtocol.Predictions || localLandmarks != LandmarkSource.Predicted))
+        {
+            string needs = protocol == EvaluationProtocol.Predictions ? $"--format {format}" : $"--local-landmarks {localLandmarks}";
+            throw new ArgumentException($"--runtime onnx measures retrieval at predicted landmarks only: {needs} needs --runtime torch.");
+        }
 
         using var cancel = CliCancellation.OnCtrlC();
         using var embedder = choice.Load(parse);
