@@ -7,16 +7,37 @@ using static TorchSharp.torch;
 
 namespace FashionNet.Tests.Inference;
 
-/// <summary>The ONNX Runtime embedders (FashionNet.Core.Onnx) against the LibTorch ones they are exported from.</summary>
-public sealed class OnnxEmbedderTests(InferenceFixture fixture, ITestOutputHelper output) : IClassFixture<InferenceFixture>
+/// <summary>The inference fixture's checkpoint exported to ONNX Runtime once (the export and session take seconds), shared by the tests.</summary>
+public sealed class OnnxInferenceFixture : IDisposable
 {
+    private readonly Lazy<OnnxFashionNetEmbedder> _onnx;
+
+    public OnnxInferenceFixture() => _onnx = new(() => OnnxFashionNetEmbedder.FromCheckpoint(Inference.CheckpointPath, new OnnxRuntimeOptions { Threads = 1 }));
+
+    public InferenceFixture Inference { get; } = new();
+
+    /// <summary>The ONNX Runtime embedder of <see cref="InferenceFixture.CheckpointPath"/>, on one thread.</summary>
+    public OnnxFashionNetEmbedder Onnx => _onnx.Value;
+
+    public void Dispose()
+    {
+        if (_onnx.IsValueCreated) _onnx.Value.Dispose();
+        Inference.Dispose();
+    }
+}
+
+/// <summary>The ONNX Runtime embedders (FashionNet.Core.Onnx) against the LibTorch ones they are exported from.</summary>
+public sealed class OnnxEmbedderTests(OnnxInferenceFixture shared, ITestOutputHelper output) : IClassFixture<OnnxInferenceFixture>
+{
+    private readonly InferenceFixture fixture = shared.Inference;
+
     private string[] Photos(int count) => [.. fixture.Gallery.Take(count).Select(i => fixture.Dataset.ImageFullPath(fixture.Dataset.Samples[i]))];
 
     [Fact]
     public void A_checkpoint_embeds_as_with_LibTorch_under_the_same_fingerprint()
     {
         using var torchEmbedder = fixture.LoadEmbedder();
-        using var onnx = OnnxFashionNetEmbedder.FromCheckpoint(fixture.CheckpointPath, new OnnxRuntimeOptions { Threads = 1 });
+        var onnx = shared.Onnx;
 
         using var expected = ImageEmbedding.EmbedImages(torchEmbedder, Photos(6), new EmbeddingOptions { BatchSize = 4 });
         using var actual = ImageEmbedding.EmbedImages(onnx, Photos(6), new EmbeddingOptions { BatchSize = 4 });
@@ -34,7 +55,7 @@ public sealed class OnnxEmbedderTests(InferenceFixture fixture, ITestOutputHelpe
     public void Predictions_give_the_LibTorch_landmarks_visibility_and_categories()
     {
         using var torchEmbedder = fixture.LoadEmbedder();
-        using var onnx = OnnxFashionNetEmbedder.FromEmbedder(torchEmbedder);
+        var onnx = shared.Onnx;
         using var images = randn(3, 3, 64, 64);
 
         var expected = torchEmbedder.Predict(images, topCategories: 2);
@@ -69,7 +90,7 @@ public sealed class OnnxEmbedderTests(InferenceFixture fixture, ITestOutputHelpe
     [Fact]
     public void Images_of_another_size_are_refused_with_the_expected_shape()
     {
-        using var onnx = OnnxFashionNetEmbedder.FromCheckpoint(fixture.CheckpointPath);
+        var onnx = shared.Onnx;
 
         var error = Assert.Throws<ArgumentException>(() => onnx.Embed(zeros(2, 3, 32, 32)));
         Assert.Contains("Expected images [N, 3, 64, 64], got [2, 3, 32, 32]", error.Message);
