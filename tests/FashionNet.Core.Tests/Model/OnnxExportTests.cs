@@ -151,8 +151,8 @@ public class OnnxExportTests(ITestOutputHelper output)
 
     /// <summary>
     /// Landmarks on every cell border of the 5 x 7 map (x = k / 7, y = k / 5 as float32, which may fall on either side
-    /// of the exact border), one float32 step either side of them, and beyond the map (negative, exactly 1, far away),
-    /// for two images, some gated off.
+    /// of the exact border), one float32 step either side of them, and beyond the map (negative, exactly 1, far away, in
+    /// x and in y), for two images, some gated off.
     /// </summary>
     private static (Tensor Landmarks, Tensor Visible) BorderLandmarks()
     {
@@ -161,7 +161,8 @@ public class OnnxExportTests(ITestOutputHelper output)
         xs.AddRange([-0.2f, -1e-7f, 1f, 1.3f, 2.5f, -3f, 40f, -40f]);
         var ys = new List<float>();
         for (int k = 0; k <= Rows; k++) ys.AddRange([(float)k / Rows, MathF.BitDecrement((float)k / Rows), MathF.BitIncrement((float)k / Rows)]);
-        ys.AddRange([-0.2f, 1.45f, 0.5f]);
+        // Far beyond the map in y too: the clamped cell's window must stay inside the padded rows.
+        ys.AddRange([-0.2f, 1.45f, 0.5f, 40f, -40f, 1.3f]);
         int count = Math.Max(xs.Count, ys.Count);
         var values = new float[2 * count * 2];
         var visible = new bool[2 * count];

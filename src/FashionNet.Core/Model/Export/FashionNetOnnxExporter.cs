@@ -174,8 +174,10 @@ public static class FashionNetOnnxExporter
     {
         long height = features.Height, width = features.Width, channels = features.Channels;
         int half = window / 2;
-        // Cells are clamped to [-K, extent + K] (LandmarkPoolingRules.Cell), so a border of K + K/2 holds every window.
-        long border = window + half, paddedWidth = width + 2 * border, paddedHeight = height + 2 * border;
+        // Cells are clamped to [-K, extent + K] (LandmarkPoolingRules.Cell) and a window spans offsets -K/2 .. K - 1 - K/2,
+        // so its cells lie in [-K - K/2, extent + 2K - 1 - K/2]: a border of K + (K - K/2) on each side (one more than
+        // K + K/2 for odd K, on the high side) holds every window.
+        long border = window + (window - half), paddedWidth = width + 2 * border, paddedHeight = height + 2 * border;
 
         // (column, row) cells: floor(coordinate * extent) in float64, exact for a float32 coordinate, then clamped.
         var scaled = graph.Node("Mul", [graph.Node("Cast", [landmarks], [OnnxNodeAttribute.Of("to", (long)OnnxElementType.Double)]), graph.Constant([(double)width, height], 2)]);
