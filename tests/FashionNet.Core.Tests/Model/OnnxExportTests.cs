@@ -128,6 +128,27 @@ public class OnnxExportTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_model_without_a_local_branch_exports_whatever_its_landmark_source()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(7);
+        using var model = new FashionNetModel(SmallOptions(64, 64, BackboneMap.Trunk, 1, localBranch: false),
+            new ResNet(ResidualBlockKind.Basic, [1, 1, 1, 1], [8, 8, 8, 8]))
+        {
+            EvaluationLandmarks = LandmarkSource.None,
+        };
+        Randomize(model);
+        model.eval();
+        var images = randn(2, 3, 64, 64);
+
+        using var noGrad = no_grad();
+        using var expected = model.forward(images, null);
+        var actual = Run(FashionNetOnnxExporter.Export(model), images);
+
+        AssertClose("embedding", expected.Embedding, actual[FashionNetOnnxExporter.EmbeddingOutput], 1e-5f);
+    }
+
+    [Fact]
     public void Export_to_a_file_writes_a_model_ONNX_Runtime_loads()
     {
         string directory = Directory.CreateTempSubdirectory("fashionnet-onnx-export-").FullName;
@@ -178,8 +199,9 @@ public class OnnxExportTests(ITestOutputHelper output)
         return (tensor(values, [2L, count, 2]), tensor(visible, [2L, count]));
     }
 
-    private static FashionNetOptions SmallOptions(int height, int width, BackboneMap map, int bins) => new()
+    private static FashionNetOptions SmallOptions(int height, int width, BackboneMap map, int bins, bool localBranch = true) => new()
     {
+        UseLocalBranch = localBranch,
         ImageHeight = height,
         ImageWidth = width,
         PooledMap = map,

@@ -28,8 +28,8 @@ namespace FashionNet.Model.Export;
 /// smallest positive float rather than the lowest), while the gather is exact in integer arithmetic on any engine.</para>
 /// <para>Supported: ResNet backbones (<see cref="ResNet"/>: torchvision's ResNet18/34/50 layouts and the CNTK ResNet18
 /// of the ImageNet recipes), either pooled map, any window and bins. Refused with <see cref="NotSupportedException"/>:
-/// other backbones (VGG16) and a model whose <see cref="FashionNetModel.EvaluationLandmarks"/> is
-/// <see cref="LandmarkSource.None"/>.</para>
+/// other backbones (VGG16) and a model with a local branch whose <see cref="FashionNetModel.EvaluationLandmarks"/> is
+/// <see cref="LandmarkSource.None"/> (a model without one pools nothing and exports whatever its landmark source).</para>
 /// </remarks>
 public static class FashionNetOnnxExporter
 {
@@ -152,7 +152,7 @@ public static class FashionNetOnnxExporter
     /// <summary>The model's ResNet backbone, or the refusal of a model the export does not cover.</summary>
     private static ResNet RequireSupported(FashionNetModel model)
     {
-        if (model.EvaluationLandmarks == LandmarkSource.None)
+        if (model.Options.UseLocalBranch && model.EvaluationLandmarks == LandmarkSource.None)
         {
             throw new NotSupportedException(
                 "ONNX export computes the embedding pooled at predicted landmarks; this model's EvaluationLandmarks is None (the ablation): set it to Predicted to export.");
