@@ -13,11 +13,9 @@ internal enum OnnxElementType
 }
 
 /// <summary>One attribute of an ONNX node.</summary>
-internal readonly record struct OnnxNodeAttribute(string Name, long? Int = null, float? Float = null, IReadOnlyList<long>? Ints = null)
+internal readonly record struct OnnxNodeAttribute(string Name, long? Int = null, IReadOnlyList<long>? Ints = null)
 {
     public static OnnxNodeAttribute Of(string name, long value) => new(name, Int: value);
-
-    public static OnnxNodeAttribute Of(string name, float value) => new(name, Float: value);
 
     public static OnnxNodeAttribute List(string name, params long[] values) => new(name, Ints: values);
 }
@@ -128,7 +126,6 @@ internal sealed class OnnxGraphBuilder
     {
         var proto = new ProtoWriter().String(1, attribute.Name); // AttributeProto.name
         if (attribute.Int is { } integer) proto.Varint(3, integer).Varint(20, 2); // i, type INT
-        else if (attribute.Float is { } single) proto.Float(2, single).Varint(20, 1); // f, type FLOAT
         else if (attribute.Ints is { } ints)
         {
             foreach (long value in ints) proto.Varint(8, value); // ints

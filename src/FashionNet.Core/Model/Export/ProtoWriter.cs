@@ -4,14 +4,13 @@ namespace FashionNet.Model.Export;
 
 /// <summary>
 /// Writes one protobuf message in the wire format (the counterpart of <see cref="Pretrained.OnnxModelReader"/>'s
-/// reader): varint, fixed32 and length-delimited fields, appended to a growing buffer. A nested message is written
+/// reader): varint and length-delimited fields, appended to a growing buffer. A nested message is written
 /// into its own writer first, so that its length is known when it is embedded.
 /// </summary>
 internal sealed class ProtoWriter
 {
     private const int VarintWire = 0;
     private const int LengthDelimitedWire = 2;
-    private const int Fixed32Wire = 5;
 
     private readonly MemoryStream _buffer = new();
 
@@ -23,16 +22,6 @@ internal sealed class ProtoWriter
     {
         Key(field, VarintWire);
         WriteVarint((ulong)value);
-        return this;
-    }
-
-    /// <summary>A float field.</summary>
-    public ProtoWriter Float(int field, float value)
-    {
-        Key(field, Fixed32Wire);
-        Span<byte> bytes = stackalloc byte[sizeof(float)];
-        System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes, value);
-        _buffer.Write(bytes);
         return this;
     }
 
