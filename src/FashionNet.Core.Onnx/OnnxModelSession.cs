@@ -42,7 +42,9 @@ internal sealed class OnnxModelSession : IDisposable
         if (images.dim() != 4 || images.shape[0] < 1 || images.shape[1] != 3 || images.shape[2] != ImageSize || images.shape[3] != ImageSize)
             throw new ArgumentException($"Expected images [N, 3, {ImageSize}, {ImageSize}], got [{string.Join(", ", images.shape)}].", nameof(images));
         float[] pixels;
-        using (var cpu = images.to(ScalarType.Float32).cpu().contiguous()) pixels = MemoryMarshal.Cast<byte, float>(cpu.bytes).ToArray();
+        // to(), cpu() and contiguous() may each make a tensor (or return the input itself): the scope disposes the new
+        // ones and leaves the caller's.
+        using (NewDisposeScope()) pixels = MemoryMarshal.Cast<byte, float>(images.to(ScalarType.Float32).cpu().contiguous().bytes).ToArray();
         using var input = OrtValue.CreateTensorValueFromMemory(pixels, images.shape);
         using var run = new RunOptions();
         using var results = _session.Run(run, [FashionNetOnnxExporter.ImagesInput], [input], outputs);
