@@ -4,7 +4,7 @@ namespace FashionNet.Inference;
 /// Loads embedders by what names them, a checkpoint file or the built-in baseline, on one runtime: LibTorch
 /// (<see cref="TorchEmbedderLoader"/>) or ONNX Runtime (the FashionNet.Core.Onnx package's loader). Lets an application
 /// choose the runtime once and still open a gallery without naming its model
-/// (<see cref="VisualSearch.LoadEmbedderFor(Retrieval.IGalleryStore, IEmbedderLoader)"/>).
+/// (<see cref="VisualSearch.LoadEmbedderFor(Retrieval.IGalleryStore, TorchSharp.torch.Device, IEmbedderLoader)"/>).
 /// </summary>
 public interface IEmbedderLoader
 {

@@ -184,24 +184,16 @@ public sealed class VisualSearch : IDisposable
     /// the gallery with it then checks that the weights are still those that built it.
     /// </summary>
     /// <param name="gallery">The gallery (an index file or another store).</param>
-    /// <param name="device">Where the model runs (the CPU when null).</param>
+    /// <param name="device">Where the LibTorch model runs (the CPU when null); give either this or <paramref name="loader"/>.</param>
+    /// <param name="loader">Loads the baseline or the checkpoint on the runtime of the caller's choice (for example
+    /// ONNX Runtime, from the FashionNet.Core.Onnx package); LibTorch on <paramref name="device"/> when null.</param>
     /// <exception cref="FileNotFoundException">The recorded checkpoint no longer exists.</exception>
-    /// <exception cref="ArgumentException">The gallery records no checkpoint for its model: the caller must name it.</exception>
-    public static IImageEmbedder LoadEmbedderFor(IGalleryStore gallery, Device? device = null) =>
-        LoadEmbedderFor(gallery, new TorchEmbedderLoader(new InferenceOptions { Device = device }));
-
-    /// <summary>
-    /// Loads the embedder a gallery was built with, as <see cref="LoadEmbedderFor(IGalleryStore, Device)"/> does, through
-    /// <paramref name="loader"/> (the runtime of the caller's choice).
-    /// </summary>
-    /// <param name="gallery">The gallery (an index file or another store).</param>
-    /// <param name="loader">Loads the baseline or a checkpoint.</param>
-    /// <exception cref="FileNotFoundException">The recorded checkpoint no longer exists.</exception>
-    /// <exception cref="ArgumentException">The gallery records no checkpoint for its model: the caller must name it.</exception>
-    public static IImageEmbedder LoadEmbedderFor(IGalleryStore gallery, IEmbedderLoader loader)
+    /// <exception cref="ArgumentException">The gallery records no checkpoint for its model: the caller must name it; or
+    /// both <paramref name="device"/> and <paramref name="loader"/> were given.</exception>
+    public static IImageEmbedder LoadEmbedderFor(IGalleryStore gallery, Device? device = null, IEmbedderLoader? loader = null)
     {
         ArgumentNullException.ThrowIfNull(gallery);
-        ArgumentNullException.ThrowIfNull(loader);
+        loader = LoaderOf(device, loader);
         string fingerprint = gallery.ModelFingerprint;
         if (fingerprint == ImageNetBaselineEmbedder.BaselineFingerprint) return loader.LoadBaseline();
         if ((gallery as RetrievalIndex)?.ModelPath is not { } modelPath)
@@ -211,19 +203,22 @@ public sealed class VisualSearch : IDisposable
         return loader.LoadCheckpoint(modelPath);
     }
 
-    /// <summary>Loads the embedder an index file was built with; see <see cref="LoadEmbedderFor(IGalleryStore, Device)"/>.</summary>
+    /// <summary>Loads the embedder an index file was built with; see <see cref="LoadEmbedderFor(IGalleryStore, Device, IEmbedderLoader)"/>.</summary>
     /// <param name="indexPath">The index file.</param>
-    /// <param name="device">Where the model runs (the CPU when null).</param>
-    public static IImageEmbedder LoadEmbedderFor(string indexPath, Device? device = null) =>
-        LoadEmbedderFor(indexPath, new TorchEmbedderLoader(new InferenceOptions { Device = device }));
-
-    /// <summary>Loads the embedder an index file was built with through <paramref name="loader"/>; see <see cref="LoadEmbedderFor(IGalleryStore, IEmbedderLoader)"/>.</summary>
-    /// <param name="indexPath">The index file.</param>
-    /// <param name="loader">Loads the baseline or a checkpoint.</param>
-    public static IImageEmbedder LoadEmbedderFor(string indexPath, IEmbedderLoader loader)
+    /// <param name="device">Where the LibTorch model runs (the CPU when null); give either this or <paramref name="loader"/>.</param>
+    /// <param name="loader">Loads the baseline or the checkpoint on the runtime of the caller's choice; LibTorch on <paramref name="device"/> when null.</param>
+    public static IImageEmbedder LoadEmbedderFor(string indexPath, Device? device = null, IEmbedderLoader? loader = null)
     {
+        loader = LoaderOf(device, loader);
         using var index = RetrievalIndex.Open(indexPath);
-        return LoadEmbedderFor(index, loader);
+        return LoadEmbedderFor(index, loader: loader);
+    }
+
+    private static IEmbedderLoader LoaderOf(Device? device, IEmbedderLoader? loader)
+    {
+        if (loader is null) return new TorchEmbedderLoader(new InferenceOptions { Device = device });
+        if (device is not null) throw new ArgumentException("Give either a device or a loader (which knows where its models run), not both.", nameof(device));
+        return loader;
     }
 
     /// <summary>The <paramref name="top"/> index entries most similar (cosine) to an image file, best first.</summary>

@@ -81,7 +81,7 @@ public sealed class OnnxEmbedderTests(OnnxInferenceFixture shared, ITestOutputHe
         using (var torchEmbedder = fixture.LoadEmbedder())
             VisualSearch.BuildIndex(indexPath, torchEmbedder, [new GalleryImage(photos[0], "a"), new GalleryImage(photos[1], "b"), new GalleryImage(photos[2], "c")]);
 
-        using var loaded = VisualSearch.LoadEmbedderFor(indexPath, new OnnxEmbedderLoader());
+        using var loaded = VisualSearch.LoadEmbedderFor(indexPath, loader: new OnnxEmbedderLoader());
         Assert.IsType<OnnxFashionNetEmbedder>(loaded);
         using var search = VisualSearch.Open(indexPath, loaded);
         Assert.Equal("b", search.Query(photos[1], top: 1)[0].ItemId);
