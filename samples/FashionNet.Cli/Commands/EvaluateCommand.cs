@@ -73,6 +73,8 @@ internal static class EvaluateCommand
             AnsiConsole.MarkupLineInterpolated($"[yellow]the local branch pools at: {localLandmarks}[/]");
         }
         AnsiConsole.MarkupLineInterpolated($"[bold]{protocol}[/] on {dataset.Root} with [bold]{embedder.Fingerprint}[/]");
+        if (choice.IsOnnx(parse) && parse.GetValue(choice.Checkpoint) is not null)
+            AnsiConsole.MarkupLine("[yellow]--runtime onnx measures retrieval only: the category, attribute and landmark measures need --runtime torch[/]");
 
         int images = DatasetEvaluation.ImagesOf(dataset, protocol).All.Count;
         var options = new DatasetEvaluationOptions { Embedding = choice.Options(parse) };

@@ -129,6 +129,20 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
     }
 
     [Fact]
+    public void Evaluating_retrieval_through_ONNX_Runtime_says_that_the_other_measures_need_LibTorch()
+    {
+        string report = Path.Combine(NewFolder("evaluate-onnx-retrieval"), "report.json");
+
+        var result = Run("evaluate", "--checkpoint", fixture.BestCheckpoint, "--data", fixture.Data, "--format", "synthetic", "--runtime", "onnx", "--out", report);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Empty(result.Error);
+        // Spectre.Console wraps long lines at the width of a redirected console.
+        Assert.Contains("landmark measures need --runtime torch", Regex.Replace(result.Output, @"\s+", " "));
+        Assert.True(File.Exists(report));
+    }
+
+    [Fact]
     public void Evaluating_predictions_through_ONNX_Runtime_exits_1_with_one_line_naming_the_runtime()
     {
         var result = Run("evaluate", "--checkpoint", fixture.BestCheckpoint, "--data", fixture.Data, "--format", "synthetic", "--local-landmarks", "none",
