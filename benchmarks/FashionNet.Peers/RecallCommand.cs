@@ -11,8 +11,9 @@ namespace FashionNet.Peers;
 /// an embedder in the given memory formats (default: the default one and <see cref="TensorMemoryFormat.ChannelsLast"/>,
 /// one after the other) and, with both, the R@1 difference and how many queries' first-hit ranks differ: the check that
 /// the faster layout keeps retrieval quality (R@1 within 0.005). With <c>--runtimes torch,onnx</c> the same network also
-/// runs through ONNX Runtime (<see cref="OnnxFashionNetEmbedder"/> or <see cref="OnnxBaselineEmbedder"/>), and the first
-/// two variants evaluated are compared. The ImageNet baseline by default; a FashionNet with <c>--checkpoint</c>.
+/// runs through ONNX Runtime (<see cref="OnnxFashionNetEmbedder"/> or <see cref="OnnxBaselineEmbedder"/>) and the
+/// comparison is LibTorch (in the first format, the default one unless <c>--formats</c> says otherwise) against ONNX
+/// Runtime: the check that the runtimes agree. The ImageNet baseline by default; a FashionNet with <c>--checkpoint</c>.
 /// </summary>
 internal static class RecallCommand
 {
@@ -24,9 +25,11 @@ internal static class RecallCommand
         string? checkpoint = args.Optional("checkpoint") is null ? null : args.File("checkpoint");
         string data = args.Directory("data", PeerData.InShopSample);
         int batchSize = args.Int("batch", 32);
-        var formats = (args.Optional("formats") ?? "contiguous,channels-last").Split(',').Select(ParseFormat).Distinct().ToArray();
         var runtimes = (args.Optional("runtimes") ?? "torch").Split(',').Select(r => r.Trim()).Distinct().ToArray();
         if (runtimes.FirstOrDefault(r => r is not ("torch" or "onnx")) is { } unknown) throw new ArgumentException($"--runtimes: unknown runtime '{unknown}' (torch, onnx).");
+        bool comparesRuntimes = runtimes.Contains("torch") && runtimes.Contains("onnx");
+        // Comparing runtimes, LibTorch runs in the default format only unless --formats asks for more.
+        var formats = (args.Optional("formats") ?? (comparesRuntimes ? "contiguous" : "contiguous,channels-last")).Split(',').Select(ParseFormat).Distinct().ToArray();
         args.RejectUnread();
 
         // Each variant: a name and how to load its embedder; LibTorch in each memory format, ONNX Runtime once (it picks its own layouts).
@@ -64,10 +67,14 @@ internal static class RecallCommand
 
         int? changedRanks = null;
         double? r1Difference = null;
-        if (results.Count >= 2)
+        // What is compared: LibTorch in the first format against ONNX Runtime when both runtimes ran, else the first two formats.
+        (string Name, RetrievalEvaluationResult Result)[] compared = comparesRuntimes
+            ? [results.First(r => r.Name == formats[0].ToString()), results.First(r => r.Name == "onnx")]
+            : [.. results.Take(2)];
+        if (compared.Length == 2)
         {
-            var (nameA, a) = results[0];
-            var (nameB, b) = results[1];
+            var (nameA, a) = compared[0];
+            var (nameB, b) = compared[1];
             changedRanks = a.FirstHitRanks.Zip(b.FirstHitRanks).Count(pair => pair.First != pair.Second);
             r1Difference = b.HitRate[0].Rate - a.HitRate[0].Rate;
             Console.WriteLine($"recall: R@1 {a.HitRate[0].Rate:F4} ({nameA}) vs {b.HitRate[0].Rate:F4} ({nameB}), difference {r1Difference:+0.0000;-0.0000;0}; " +
@@ -81,6 +88,7 @@ internal static class RecallCommand
             Gallery = any.GalleryCount,
             HitRate = results.ToDictionary(r => r.Name, r => r.Result.HitRate.ToDictionary(h => $"R@{h.K}", h => h.Rate)),
             Seconds = seconds,
+            Compared = compared.Length == 2 ? compared.Select(c => c.Name).ToArray() : null,
             QueriesWithChangedFirstHitRank = changedRanks,
             R1Difference = r1Difference,
             Environment = PeerEnvironment.Describe(),
