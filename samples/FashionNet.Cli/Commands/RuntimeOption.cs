@@ -14,9 +14,9 @@ internal static class RuntimeOption
     {
         var option = new Option<string>("--runtime")
         {
-            Description = "What runs the network: torch (LibTorch, the default) or onnx (the model exported to ONNX and run by ONNX Runtime " +
-                "on the CPU: the same embeddings to float32 rounding and index fingerprint, faster on this project's CPU; embedding and " +
-                "prediction only).",
+            Description = "What runs the network: torch (LibTorch, the default) or onnx (the model exported to ONNX in memory and run by " +
+                "ONNX Runtime on the CPU only: the same index fingerprint, embeddings within 1e-5 of LibTorch's in the tests, more for a " +
+                "rare image with a landmark at a cell border or a visibility at the threshold; embedding and prediction only).",
             DefaultValueFactory = _ => Torch,
         };
         option.AcceptOnlyFromAmong(Torch, Onnx);

@@ -18,7 +18,9 @@ namespace FashionNet.Model.Export;
 /// <remarks>
 /// <para>Batch normalization is folded into the convolutions (in float64, then rounded to float32), so the exported
 /// network computes the same function with other roundings: on random weights at 64 px its outputs were within 1e-5 of
-/// the TorchSharp model's (tests/FashionNet.Core.Tests/Model/OnnxExportTests.cs).</para>
+/// the TorchSharp model's (tests/FashionNet.Core.Tests/Model/OnnxExportTests.cs). Other roundings can still tip a
+/// discrete choice on a rare image: a predicted landmark within rounding of a cell border pools the neighbouring cell, a
+/// visibility probability at the threshold gates the other way (an engine's sigmoid may be an approximation).</para>
 /// <para>Landmark pooling is written with basic operators that reproduce <see cref="Kernels.LandmarkPooling"/> exactly:
 /// the cell <c>floor(x * W)</c> is computed in float64 (exact, as the library does), the K x K window's cells are gathered
 /// from the map padded with -infinity, each bin is a maximum over its rows and columns by RoIPool's rule, a bin with no
