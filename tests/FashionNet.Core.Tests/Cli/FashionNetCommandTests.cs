@@ -27,7 +27,7 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
     /// <summary>Each command, the options its help must list (the README's table), as one string.</summary>
     public static TheoryData<string, string> Commands => new()
     {
-        { "", "demo data train evaluate index query ablation" },
+        { "", "demo data train evaluate index query ablation serve" },
         { "demo", "--out --data" },
         { "data", "check synth" },
         { "data check", "--format --root --lenient" },
@@ -40,6 +40,7 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
         { "evaluate", "--checkpoint --baseline --data --format --out --contact-sheet --runtime" },
         { "index", "--checkpoint --baseline --data --images --out --append --runtime" },
         { "query", "--index --image --top --sheet --runtime" },
+        { "serve", "--index --checkpoint --urls --gallery-root --batch --concurrency --queue --timeout --max-upload --max-top --runtime" },
         { "ablation", "--global --full --config --out" },
     };
 
