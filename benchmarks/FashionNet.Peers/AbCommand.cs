@@ -2,6 +2,7 @@ using System.Diagnostics;
 using FashionNet.Data.Loading;
 using FashionNet.Evaluation;
 using FashionNet.Inference;
+using FashionNet.Inference.Onnx;
 using FashionNet.Model;
 using FashionNet.Training;
 using TorchSharp;
@@ -20,12 +21,17 @@ namespace FashionNet.Peers;
 /// </list>
 /// Variants (A is always the library's default): <c>channels-last</c> (B: <see cref="TensorMemoryFormat.ChannelsLast"/>),
 /// <c>threads</c> (B: one LibTorch intra-op thread instead of the cores), <c>bf16</c> (B: the baseline's weights and
-/// input in bfloat16; <c>embed-baseline</c> only). Prints the ratio of the medians (above 1: B is faster) and, for the
+/// input in bfloat16; <c>embed-baseline</c> only), <c>onnx</c> (B: the same network exported to ONNX and run by ONNX
+/// Runtime, <see cref="OnnxFashionNetEmbedder"/> or <see cref="OnnxBaselineEmbedder"/>, with as many threads as
+/// LibTorch; the embedding workloads only). With <c>--decoding</c> an embedding round embeds the first <c>--images</c>
+/// test photos through <see cref="ImageEmbedding.EmbedSamples"/> (2 loader workers, batches of <c>--batch</c>), decoding
+/// included, instead of the fixed decoded batch. Prints the ratio of the medians (above 1: B is faster) and, for the
 /// embeddings, how far B's results are from A's.
 /// </summary>
 internal static class AbCommand
 {
-    public const string Usage = "--variant channels-last|threads|bf16 --workload train-step|embed-baseline|embed-fashionnet [--rounds 10] [--batch 32] [--checkpoint FILE] [--out FILE]";
+    public const string Usage = "--variant channels-last|threads|bf16|onnx --workload train-step|embed-baseline|embed-fashionnet [--rounds 10] [--batch 32] " +
+        "[--decoding [--images N]] [--checkpoint FILE] [--out FILE]";
 
     private sealed record Variant(string Name, Func<Tensor?> Run, Action? Before = null);
 
@@ -34,6 +40,9 @@ internal static class AbCommand
         string variant = args.Required("variant"), workload = args.Required("workload");
         int rounds = args.Int("rounds", 10), batchSize = args.Int("batch", 32, minimum: 2);
         string? checkpoint = args.Optional("checkpoint"), output = args.Optional("out");
+        bool decoding = args.Flag("decoding");
+        int images = args.Int("images", 4 * batchSize);
+        if (decoding && workload == "train-step") throw new ArgumentException("--decoding is for the embedding workloads.");
         if (checkpoint is not null && !File.Exists(checkpoint)) throw new FileNotFoundException($"--checkpoint: '{Path.GetFullPath(checkpoint)}' does not exist.");
         args.RejectUnread();
 
@@ -44,11 +53,11 @@ internal static class AbCommand
             var (a, b) = workload switch
             {
                 "train-step" => TrainStep(variant, batchSize, disposables),
-                "embed-baseline" => EmbedBaseline(variant, batchSize, disposables),
-                "embed-fashionnet" => EmbedFashionNet(variant, batchSize, checkpoint, disposables),
+                "embed-baseline" => EmbedBaseline(variant, new EmbedWork(batchSize, decoding ? images : null), disposables),
+                "embed-fashionnet" => EmbedFashionNet(variant, new EmbedWork(batchSize, decoding ? images : null), checkpoint, disposables),
                 _ => throw new ArgumentException($"--workload: unknown workload '{workload}' (train-step, embed-baseline, embed-fashionnet)."),
             };
-            return Measure(variant, workload, batchSize, rounds, a, b, output);
+            return Measure(variant, workload, decoding ? images : batchSize, rounds, a, b, output);
         }
         finally
         {
@@ -106,7 +115,8 @@ internal static class AbCommand
         };
         if (output is not null) PeerFiles.WriteJson(output, summary);
         string agreement = maxDifference is null ? "" : $"; B's results vs A's: max abs difference {maxDifference:E2}, min cosine {minCosine:F6}";
-        Console.WriteLine($"ab {variant} {workload}: {b.Name} / {a.Name} speed {ratio:F3} (medians {medianB:F3} s vs {medianA:F3} s per batch of {batchSize}, " +
+        Console.WriteLine($"ab {variant} {workload}: {b.Name} / {a.Name} speed {ratio:F3} (medians {medianB:F3} s vs {medianA:F3} s per round of {batchSize} images, " +
+            $"{batchSize / medianB:F2} vs {batchSize / medianA:F2} images/s, " +
             $"median of paired ratios {summary.MedianPairedRatio:F3}, {rounds} interleaved rounds, load average {PeerEnvironment.LoadAverage()}){agreement}");
         return 0;
     }
@@ -129,13 +139,14 @@ internal static class AbCommand
             "bf16" => (new Variant("float32", defaultRun), new Variant("bfloat16", variantRun)),
             "threads" => (new Variant($"{cores} threads", defaultRun, () => torch.set_num_threads(cores)),
                           new Variant("1 thread", defaultRun, () => torch.set_num_threads(1))),
-            _ => throw new ArgumentException($"--variant: unknown variant '{variant}' (channels-last, threads, bf16)."),
+            "onnx" => (new Variant("LibTorch", defaultRun), new Variant("ONNX Runtime", variantRun)),
+            _ => throw new ArgumentException($"--variant: unknown variant '{variant}' (channels-last, threads, bf16, onnx)."),
         };
     }
 
     private static (Variant, Variant) TrainStep(string variant, int batchSize, List<IDisposable> disposables)
     {
-        if (variant == "bf16") throw new ArgumentException("--variant bf16 is an inference variant: use --workload embed-baseline.");
+        if (variant is "bf16" or "onnx") throw new ArgumentException($"--variant {variant} is an inference variant: use an embedding workload.");
         var options = TrainingOptions.Load(PeerData.Config) with { ItemsPerBatch = batchSize / 4, ImagesPerItem = 4 };
         var dataset = PeerData.ReadInShop(PeerData.InShopLandmarks);
         var recipe = new ModelRecipe { ImageSize = 160 }.For(dataset);
@@ -157,6 +168,65 @@ internal static class AbCommand
         return Pair(variant, () => { stepA.Step(); return null; }, () => { stepB.Step(); return null; });
     }
 
+    /// <summary>What one embedding round does: embed a fixed decoded batch, or decode and embed <c>Images</c> test photos.</summary>
+    private sealed record EmbedWork(int BatchSize, int? Images)
+    {
+        private static readonly Lazy<(FashionNet.Data.Annotations.FashionDataset Dataset, int[] Photos)> TestSplit = new(() =>
+        {
+            var dataset = PeerData.ReadInShop(PeerData.InShopSample);
+            return (dataset, DatasetEvaluation.ImagesOf(dataset, EvaluationProtocol.InShopRetrieval).All.ToArray());
+        });
+
+        /// <summary>The run of <paramref name="embedder"/>: on the fixed batch, or through the loader.</summary>
+        public Func<Tensor?> RunOf(IImageEmbedder embedder)
+        {
+            var (dataset, photos) = TestSplit.Value;
+            if (Images is { } count)
+            {
+                var indices = photos.Take(count).ToArray();
+                var options = new EmbeddingOptions { BatchSize = BatchSize, Loader = new DataLoaderOptions { Workers = 2 } };
+                return () => ImageEmbedding.EmbedSamples(embedder, dataset, indices, options);
+            }
+            using var batch = FashionDataLoader.ForEvaluation(dataset, photos.Take(BatchSize).ToArray(), embedder.ImageSize, embedder.Normalizer, BatchSize).ReadEpoch(0).Single();
+            var images = batch.Images.clone();
+            return () => embedder.Embed(images);
+        }
+    }
+
+    private static (Variant, Variant) EmbedBaseline(string variant, EmbedWork work, List<IDisposable> disposables)
+    {
+        var embedderA = ImageNetBaselineEmbedder.Load();
+        disposables.Add(embedderA);
+        var runA = work.RunOf(embedderA);
+        switch (variant)
+        {
+            case "channels-last":
+                var embedderB = ImageNetBaselineEmbedder.Load(options: new InferenceOptions { MemoryFormat = TensorMemoryFormat.ChannelsLast });
+                disposables.Add(embedderB);
+                return Pair(variant, runA, work.RunOf(embedderB));
+            case "onnx":
+                var onnx = OnnxBaselineEmbedder.Load(options: PeerEnvironment.OnnxRuntimeLikeLibTorch());
+                disposables.Add(onnx);
+                return Pair(variant, runA, work.RunOf(onnx));
+            case "bf16":
+                if (work.Images is not null) throw new ArgumentException("--variant bf16 runs on the fixed batch: leave out --decoding.");
+                // The baseline's network by hand in bfloat16: ResNet18 to the pooled features, L2-normalized in float32.
+                var backbone = Model.Pretrained.ImageNetWeights.LoadResNet18();
+                disposables.Add(backbone);
+                backbone.eval();
+                backbone.to(ScalarType.BFloat16);
+                var images = TestImages(embedderA, work.BatchSize);
+                return Pair(variant, runA, () =>
+                {
+                    using var noGrad = no_grad();
+                    using var features = backbone.forward(images.to(ScalarType.BFloat16));
+                    return nn.functional.normalize(features.to(ScalarType.Float32), p: 2, dim: 1);
+                });
+            default:
+                return Pair(variant, runA, runA);
+        }
+    }
+
     /// <summary>The first <paramref name="count"/> In-shop test photos as an embedder's loader prepares them.</summary>
     private static Tensor TestImages(IImageEmbedder embedder, int count)
     {
@@ -166,35 +236,7 @@ internal static class AbCommand
         return batch.Images.clone();
     }
 
-    private static (Variant, Variant) EmbedBaseline(string variant, int batchSize, List<IDisposable> disposables)
-    {
-        var embedderA = ImageNetBaselineEmbedder.Load();
-        disposables.Add(embedderA);
-        var images = TestImages(embedderA, batchSize);
-        switch (variant)
-        {
-            case "channels-last":
-                var embedderB = ImageNetBaselineEmbedder.Load(options: new InferenceOptions { MemoryFormat = TensorMemoryFormat.ChannelsLast });
-                disposables.Add(embedderB);
-                return Pair(variant, () => embedderA.Embed(images), () => embedderB.Embed(images));
-            case "bf16":
-                // The baseline's network by hand in bfloat16: ResNet18 to the pooled features, L2-normalized in float32.
-                var backbone = Model.Pretrained.ImageNetWeights.LoadResNet18();
-                disposables.Add(backbone);
-                backbone.eval();
-                backbone.to(ScalarType.BFloat16);
-                return Pair(variant, () => embedderA.Embed(images), () =>
-                {
-                    using var noGrad = no_grad();
-                    using var features = backbone.forward(images.to(ScalarType.BFloat16));
-                    return nn.functional.normalize(features.to(ScalarType.Float32), p: 2, dim: 1);
-                });
-            default:
-                return Pair(variant, () => embedderA.Embed(images), () => embedderA.Embed(images));
-        }
-    }
-
-    private static (Variant, Variant) EmbedFashionNet(string variant, int batchSize, string? checkpoint, List<IDisposable> disposables)
+    private static (Variant, Variant) EmbedFashionNet(string variant, EmbedWork work, string? checkpoint, List<IDisposable> disposables)
     {
         if (variant == "bf16") throw new ArgumentException("--variant bf16 runs on the baseline's ResNet18 (the network that dominates both embedders): use --workload embed-baseline.");
         if (checkpoint is null)
@@ -205,11 +247,16 @@ internal static class AbCommand
         }
         var embedderA = FashionNetEmbedder.FromCheckpoint(checkpoint);
         disposables.Add(embedderA);
-        var images = TestImages(embedderA, batchSize);
-        if (variant != "channels-last") return Pair(variant, () => embedderA.Embed(images), () => embedderA.Embed(images));
-        var embedderB = FashionNetEmbedder.FromCheckpoint(checkpoint, new InferenceOptions { MemoryFormat = TensorMemoryFormat.ChannelsLast });
+        var runA = work.RunOf(embedderA);
+        IImageEmbedder? embedderB = variant switch
+        {
+            "channels-last" => FashionNetEmbedder.FromCheckpoint(checkpoint, new InferenceOptions { MemoryFormat = TensorMemoryFormat.ChannelsLast }),
+            "onnx" => OnnxFashionNetEmbedder.FromEmbedder(embedderA, PeerEnvironment.OnnxRuntimeLikeLibTorch()),
+            _ => null,
+        };
+        if (embedderB is null) return Pair(variant, runA, runA);
         disposables.Add(embedderB);
-        return Pair(variant, () => embedderA.Embed(images), () => embedderB.Embed(images));
+        return Pair(variant, runA, work.RunOf(embedderB));
     }
 
     private sealed class DeleteOnDispose(string path) : IDisposable

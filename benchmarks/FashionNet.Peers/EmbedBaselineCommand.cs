@@ -1,6 +1,7 @@
 using FashionNet.Data.Loading;
 using FashionNet.Evaluation;
 using FashionNet.Inference;
+using FashionNet.Inference.Onnx;
 using FashionNet.Model;
 using Microsoft.ML.OnnxRuntime;
 using static TorchSharp.torch;
@@ -11,10 +12,11 @@ namespace FashionNet.Peers;
 /// <c>embed-baseline</c>: images per second embedding the In-shop sample's test photos (query, then gallery), decoding
 /// included, with the library's ImageNet baseline (<see cref="ImageNetBaselineEmbedder"/> through
 /// <see cref="ImageEmbedding.EmbedSamples"/>) against ONNX Runtime on the same ONNX files (<see cref="OnnxRuntimeBaseline"/>).
-/// The library runs twice, with its default memory format and with <see cref="TensorMemoryFormat.ChannelsLast"/>, around
-/// ONNX Runtime's run. Each library variant must first give ONNX Runtime's embeddings on the first batch (max absolute
-/// difference within the tolerance). Prints <c>ratio embed-baseline: X</c> and <c>ratio embed-baseline-channels-last: X</c>
-/// (above 1: the library is faster).
+/// The library runs with its default memory format and with <see cref="TensorMemoryFormat.ChannelsLast"/> around
+/// ONNX Runtime's run, then through its own ONNX Runtime path (<see cref="OnnxBaselineEmbedder"/>: the same network
+/// exported by the library, batched). Each library variant must first give ONNX Runtime's embeddings on the first batch
+/// (max absolute difference within the tolerance). Prints <c>ratio embed-baseline: X</c>,
+/// <c>ratio embed-baseline-channels-last: X</c> and <c>ratio embed-baseline-onnx: X</c> (above 1: the library is faster).
 /// </summary>
 internal static class EmbedBaselineCommand
 {
@@ -34,14 +36,14 @@ internal static class EmbedBaselineCommand
         using var contiguous = ImageNetBaselineEmbedder.Load();
         using var channelsLast = ImageNetBaselineEmbedder.Load(options: new InferenceOptions { MemoryFormat = TensorMemoryFormat.ChannelsLast });
         // LibTorch's OpenMP threads sleep while waiting unless OMP_WAIT_POLICY says ACTIVE; ONNX Runtime's do the same.
-        bool spinning = string.Equals(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"), "ACTIVE", StringComparison.OrdinalIgnoreCase);
-        using var onnx = new OnnxRuntimeBaseline(get_num_threads(), spinning);
+        using var onnx = new OnnxRuntimeBaseline(get_num_threads(), PeerEnvironment.LibTorchSpins);
+        using var libraryOnnx = OnnxBaselineEmbedder.Load(options: PeerEnvironment.OnnxRuntimeLikeLibTorch());
 
         var first = images.Take(batchSize).ToArray();
         var differences = new Dictionary<string, float>();
         using (var peer = onnx.EmbedSamples(dataset, first, options))
         {
-            foreach (var (name, embedder) in new[] { ("contiguous", contiguous), ("channels-last", channelsLast) })
+            foreach (var (name, embedder) in new IImageEmbedder[] { contiguous, channelsLast, libraryOnnx }.Zip(["contiguous", "channels-last", "ONNX Runtime"], (e, n) => (n, e)))
             {
                 using var library = ImageEmbedding.EmbedSamples(embedder, dataset, first, options);
                 differences[name] = (library - peer).abs().max().item<float>();
@@ -57,6 +59,7 @@ internal static class EmbedBaselineCommand
         double contiguousSeconds = PeerStatistics.Seconds(() => ImageEmbedding.EmbedSamples(contiguous, dataset, images, options));
         double peerSeconds = PeerStatistics.Seconds(() => onnx.EmbedSamples(dataset, images, options));
         double channelsLastSeconds = PeerStatistics.Seconds(() => ImageEmbedding.EmbedSamples(channelsLast, dataset, images, options));
+        double libraryOnnxSeconds = PeerStatistics.Seconds(() => ImageEmbedding.EmbedSamples(libraryOnnx, dataset, images, options));
         PeerFiles.WriteJson(Path.Combine(output, "embed-baseline.json"), new
         {
             Images = images.Length,
@@ -66,6 +69,7 @@ internal static class EmbedBaselineCommand
             Tolerance = tolerance,
             Library = Side("FashionNet.Core ImageNetBaselineEmbedder", images.Length, contiguousSeconds),
             LibraryChannelsLast = Side("FashionNet.Core ImageNetBaselineEmbedder, MemoryFormat = ChannelsLast", images.Length, channelsLastSeconds),
+            LibraryOnnxRuntime = Side($"FashionNet.Core OnnxBaselineEmbedder (batch {batchSize}, {libraryOnnx.Options.Threads} threads)", images.Length, libraryOnnxSeconds),
             Peer = new
             {
                 Side = $"ONNX Runtime {OrtEnv.Instance().GetVersionString()} (batch 1: the graphs fix it)",
@@ -76,12 +80,15 @@ internal static class EmbedBaselineCommand
             },
             Ratio = peerSeconds / contiguousSeconds,
             RatioChannelsLast = peerSeconds / channelsLastSeconds,
+            RatioOnnxRuntime = peerSeconds / libraryOnnxSeconds,
             Environment = PeerEnvironment.Describe(),
         });
-        Console.Error.WriteLine($"embed-baseline: FashionNet.Core {images.Length / contiguousSeconds:F2} images/s ({images.Length / channelsLastSeconds:F2} channels-last), " +
+        Console.Error.WriteLine($"embed-baseline: FashionNet.Core {images.Length / contiguousSeconds:F2} images/s ({images.Length / channelsLastSeconds:F2} channels-last, " +
+            $"{images.Length / libraryOnnxSeconds:F2} through its ONNX Runtime path), " +
             $"ONNX Runtime {images.Length / peerSeconds:F2} images/s ({images.Length} images)");
         Console.WriteLine($"ratio embed-baseline: {peerSeconds / contiguousSeconds:F3}");
         Console.WriteLine($"ratio embed-baseline-channels-last: {peerSeconds / channelsLastSeconds:F3}");
+        Console.WriteLine($"ratio embed-baseline-onnx: {peerSeconds / libraryOnnxSeconds:F3}");
         return 0;
     }
 

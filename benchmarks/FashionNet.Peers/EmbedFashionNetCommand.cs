@@ -2,6 +2,7 @@ using FashionNet.Data.Annotations;
 using FashionNet.Data.Loading;
 using FashionNet.Evaluation;
 using FashionNet.Inference;
+using FashionNet.Inference.Onnx;
 using FashionNet.Model;
 using static TorchSharp.torch;
 
@@ -10,14 +11,15 @@ namespace FashionNet.Peers;
 /// <summary>
 /// <c>embed-fashionnet</c>: images per second embedding the In-shop sample's test photos (query, then gallery), decoding
 /// included, with a trained FashionNet (<see cref="FashionNetEmbedder.FromCheckpoint"/> through
-/// <see cref="ImageEmbedding.EmbedSamples"/>), with the default memory format and with
-/// <see cref="TensorMemoryFormat.ChannelsLast"/>. Writes for the PyTorch side the checkpoint's weights and normalization,
+/// <see cref="ImageEmbedding.EmbedSamples"/>), with the default memory format, with
+/// <see cref="TensorMemoryFormat.ChannelsLast"/>, and exported to ONNX Runtime (<see cref="OnnxFashionNetEmbedder"/>,
+/// whose embeddings of the check batch must be within the tolerance of the default's before it is timed). Writes for the PyTorch side the checkpoint's weights and normalization,
 /// the image list, and one batch of preprocessed images with this side's embeddings, landmarks and visibility logits,
 /// which the PyTorch module must reproduce before it is timed.
 /// </summary>
 internal static class EmbedFashionNetCommand
 {
-    public const string Usage = "--out DIR --checkpoint FILE [--data DIR] [--limit N] [--batch 32] [--workers 2]";
+    public const string Usage = "--out DIR --checkpoint FILE [--data DIR] [--limit N] [--batch 32] [--workers 2] [--tolerance 1e-4]";
 
     public static int Run(PeerArguments args)
     {
@@ -25,6 +27,7 @@ internal static class EmbedFashionNetCommand
         string checkpoint = args.File("checkpoint");
         string data = args.Directory("data", PeerData.InShopSample);
         int limit = args.Int("limit", int.MaxValue), batchSize = args.Int("batch", 32), workers = args.Int("workers", 2);
+        double tolerance = double.Parse(args.Optional("tolerance") ?? "1e-4", System.Globalization.CultureInfo.InvariantCulture);
         args.RejectUnread();
 
         var dataset = PeerData.ReadInShop(data);
@@ -32,13 +35,21 @@ internal static class EmbedFashionNetCommand
         var options = new EmbeddingOptions { BatchSize = batchSize, Loader = new DataLoaderOptions { Workers = workers } };
         using var contiguous = FashionNetEmbedder.FromCheckpoint(checkpoint);
         using var channelsLast = FashionNetEmbedder.FromCheckpoint(checkpoint, new InferenceOptions { MemoryFormat = TensorMemoryFormat.ChannelsLast });
+        using var onnx = OnnxFashionNetEmbedder.FromEmbedder(contiguous, PeerEnvironment.OnnxRuntimeLikeLibTorch());
         var description = ModelDescription.Of(contiguous.Model);
         ModelExport.WriteStateDict(Path.Combine(output, "state.pt"), contiguous.Model);
         ModelExport.WriteNormalizer(Path.Combine(output, "normalizer.pt"), contiguous.Normalizer);
-        float channelsLastDifference = WriteCheckBatch(Path.Combine(output, "check.pt"), contiguous, channelsLast, dataset, images.Take(batchSize).ToArray());
+        var (channelsLastDifference, onnxDifference) = WriteCheckBatch(Path.Combine(output, "check.pt"), contiguous, channelsLast, onnx, dataset, images.Take(batchSize).ToArray());
+        Console.Error.WriteLine($"embed-fashionnet: max |FashionNet.Core (ONNX Runtime) - FashionNet.Core (LibTorch)| embedding = {onnxDifference:E3} (tolerance {tolerance:E1})");
+        if (onnxDifference > tolerance)
+        {
+            Console.Error.WriteLine("embed-fashionnet: the ONNX Runtime embedder differs beyond the tolerance; no timing taken.");
+            return 2;
+        }
 
         double contiguousSeconds = PeerStatistics.Seconds(() => ImageEmbedding.EmbedSamples(contiguous, dataset, images, options));
         double channelsLastSeconds = PeerStatistics.Seconds(() => ImageEmbedding.EmbedSamples(channelsLast, dataset, images, options));
+        double onnxSeconds = PeerStatistics.Seconds(() => ImageEmbedding.EmbedSamples(onnx, dataset, images, options));
         PeerFiles.WriteJson(Path.Combine(output, "dotnet.json"), new
         {
             Side = "FashionNet.Core FashionNetEmbedder",
@@ -52,18 +63,24 @@ internal static class EmbedFashionNetCommand
             ChannelsLastSeconds = channelsLastSeconds,
             ChannelsLastImagesPerSecond = images.Length / channelsLastSeconds,
             ChannelsLastMaxAbsDifference = channelsLastDifference,
+            OnnxRuntimeSeconds = onnxSeconds,
+            OnnxRuntimeImagesPerSecond = images.Length / onnxSeconds,
+            OnnxRuntimeMaxAbsDifference = onnxDifference,
+            OnnxRuntimeThreads = onnx.Options.Threads,
             Environment = PeerEnvironment.Describe(),
         });
         Console.Error.WriteLine($"embed-fashionnet: FashionNet.Core {images.Length / contiguousSeconds:F2} images/s, " +
-            $"{images.Length / channelsLastSeconds:F2} channels-last (embeddings within {channelsLastDifference:E2} of the default's), {images.Length} images");
+            $"{images.Length / channelsLastSeconds:F2} channels-last (embeddings within {channelsLastDifference:E2} of the default's), " +
+            $"{images.Length / onnxSeconds:F2} through ONNX Runtime, {images.Length} images");
         return 0;
     }
 
     /// <summary>
     /// The first images as the embedder's loader prepares them, with the model's eval-mode outputs on them; returns how
-    /// far the channels-last embedder's embeddings of them are from the default's.
+    /// far the channels-last and the ONNX Runtime embedders' embeddings of them are from the default's.
     /// </summary>
-    private static float WriteCheckBatch(string path, FashionNetEmbedder embedder, FashionNetEmbedder channelsLast, FashionDataset dataset, int[] indices)
+    private static (float ChannelsLast, float Onnx) WriteCheckBatch(string path, FashionNetEmbedder embedder, FashionNetEmbedder channelsLast,
+        OnnxFashionNetEmbedder onnx, FashionDataset dataset, int[] indices)
     {
         var loader = FashionDataLoader.ForEvaluation(dataset, indices, embedder.ImageSize, embedder.Normalizer, indices.Length);
         using var batch = loader.ReadEpoch(0).Single();
@@ -77,6 +94,7 @@ internal static class EmbedFashionNetCommand
             ["visibility_logits"] = output.VisibilityLogits,
         });
         using var relaid = channelsLast.Embed(batch.Images);
-        return (relaid - output.Embedding).abs().max().item<float>();
+        using var exported = onnx.Embed(batch.Images);
+        return ((relaid - output.Embedding).abs().max().item<float>(), (exported - output.Embedding).abs().max().item<float>());
     }
 }

@@ -23,6 +23,17 @@ internal static class PeerEnvironment
         };
     }
 
+    /// <summary>
+    /// Whether LibTorch's OpenMP threads spin while they wait: only with <c>OMP_WAIT_POLICY=ACTIVE</c> (the library
+    /// otherwise makes them sleep, <see cref="TorchThreading.PreferPassiveWaiting"/>).
+    /// </summary>
+    public static bool LibTorchSpins =>
+        string.Equals(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"), "ACTIVE", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>ONNX Runtime settings that match LibTorch's: as many intra-op threads, the same waiting.</summary>
+    public static Inference.Onnx.OnnxRuntimeOptions OnnxRuntimeLikeLibTorch() =>
+        new() { Threads = TorchSharp.torch.get_num_threads(), AllowSpinning = LibTorchSpins };
+
     /// <summary>The 1-minute load average from /proc/loadavg, or null where there is none.</summary>
     public static double? LoadAverage()
     {

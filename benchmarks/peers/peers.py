@@ -257,8 +257,11 @@ def embed_fashionnet(args):
     for name, timing in timings.items():
         print(f"embed-fashionnet ({name}): FashionNet.Core {ours[name]:.2f} images/s, PyTorch {timing['images_per_second']:.2f} images/s "
               f"({timing['images']} images)", file=sys.stderr)
+    print(f"embed-fashionnet (ONNX Runtime): FashionNet.Core {d['onnx_runtime_images_per_second']:.2f} images/s", file=sys.stderr)
     print(f"ratio embed-fashionnet: {ours['default'] / timings['default']['images_per_second']:.3f}")
     print(f"ratio embed-fashionnet-channels-last: {ours['channels-last'] / timings['channels-last']['images_per_second']:.3f}")
+    # The library's ONNX Runtime path (OnnxFashionNetEmbedder) against the same PyTorch run in its default layout.
+    print(f"ratio embed-fashionnet-onnx: {d['onnx_runtime_images_per_second'] / timings['default']['images_per_second']:.3f}")
 
 
 def main():

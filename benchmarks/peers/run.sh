@@ -5,7 +5,8 @@
 #   embed-baseline    the In-shop test photos through the ImageNet ResNet18 baseline, decoding included vs ONNX Runtime
 #   embed-fashionnet  the In-shop test photos through a FashionNet checkpoint, decoding included   vs PyTorch (eval mode)
 #   and the two embeddings again with the library's InferenceOptions.MemoryFormat = ChannelsLast (NAME-channels-last;
-#   PyTorch then runs channels_last too; ONNX Runtime picks its own layouts and is timed once)
+#   PyTorch then runs channels_last too; ONNX Runtime picks its own layouts and is timed once), and through the
+#   library's own ONNX Runtime path, FashionNet.Core.Onnx (NAME-onnx: the network exported by the library, batched)
 # Each comparison first checks that both sides compute the same thing, then times them one after the other, and the
 # script ends with one line per comparison, `ratio NAME: X`, X > 1 meaning FashionNet.Core is faster. It takes about
 # 30 minutes on a quiet 2-core machine (--quick: about 2); run it when nothing else does.
@@ -120,14 +121,14 @@ compare train-step \
 compare train-epoch \
   "${tool[@]}" train-epoch --out "$out/train-epoch" "${epoch_sizes[@]}" :: \
   "${peer[@]}" train-epoch "$out/train-epoch"
-compare "embed-baseline embed-baseline-channels-last" \
+compare "embed-baseline embed-baseline-channels-last embed-baseline-onnx" \
   "${tool[@]}" embed-baseline --out "$out/embed-baseline" "${embed_sizes[@]}"
 if [[ -z "$checkpoint" && ",$only," == *",embed-fashionnet,"* ]]; then
   checkpoint="$out/untrained.ckpt"
   echo; echo "== no --checkpoint: an untrained FashionNet (ImageNet trunk, random branches) stands in; same architecture, same speed"
   "${tool[@]}" make-checkpoint --out "$checkpoint"
 fi
-compare "embed-fashionnet embed-fashionnet-channels-last" \
+compare "embed-fashionnet embed-fashionnet-channels-last embed-fashionnet-onnx" \
   "${tool[@]}" embed-fashionnet --out "$out/embed-fashionnet" --checkpoint "$checkpoint" "${embed_sizes[@]}" :: \
   "${peer[@]}" embed-fashionnet "$out/embed-fashionnet"
 

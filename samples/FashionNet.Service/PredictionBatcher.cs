@@ -46,7 +46,7 @@ internal sealed class PredictionBatcher : IDisposable
         var batch = empty([images.Count, 3, size, size], ScalarType.Float32);
         var pixels = MemoryMarshal.Cast<byte, float>(batch.bytes);
         for (int i = 0; i < images.Count; i++) images[i].Pixels.CopyTo(pixels.Slice(i * plane, plane));
-        if (embedder is FashionNetEmbedder fashionNet) return fashionNet.Predict(batch);
+        if (embedder is IImagePredictor predictor) return predictor.Predict(batch);
 
         var embeddings = embedder.Embed(batch).data<float>().ToArray();
         int dimension = embedder.Dimension;

@@ -48,9 +48,8 @@ internal sealed class SearchEngine : IDisposable
         VisualSearch? search = null;
         try
         {
-            embedder = _options.CheckpointPath is { } checkpoint
-                ? FashionNetEmbedder.FromCheckpoint(checkpoint, new InferenceOptions { Device = _options.Device })
-                : VisualSearch.LoadEmbedderFor(_options.IndexPath, _options.Device);
+            var loader = _options.Embedders ?? new TorchEmbedderLoader(new InferenceOptions { Device = _options.Device });
+            embedder = _options.CheckpointPath is { } checkpoint ? loader.LoadCheckpoint(checkpoint) : VisualSearch.LoadEmbedderFor(_options.IndexPath, loader: loader);
             search = VisualSearch.Open(_options.IndexPath, embedder);
             if (search.Index.Count == 0) throw new RetrievalIndexException(search.Index.FilePath, "it is empty: there is nothing to search.");
             var catalog = GalleryCatalog.Read(search.Index, _options.GalleryRoot);

@@ -55,6 +55,12 @@ public sealed record SearchServiceOptions
     /// <summary>Where the model runs (the CPU when null; a CUDA device needs a CUDA LibTorch).</summary>
     public TorchSharp.torch.Device? Device { get; init; }
 
+    /// <summary>
+    /// Loads the model (the checkpoint, or the one the index records) with the runtime of the host's choice; null for
+    /// LibTorch on <see cref="Device"/>. The ONNX Runtime loader (FashionNet.Core.Onnx) serves the same predictions.
+    /// </summary>
+    public FashionNet.Inference.IEmbedderLoader? Embedders { get; init; }
+
     /// <summary>Checks the options, naming the bad one.</summary>
     /// <exception cref="ArgumentException">An option is missing or out of range.</exception>
     public void Validate()

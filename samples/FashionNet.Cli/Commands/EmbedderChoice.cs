@@ -3,7 +3,10 @@ using FashionNet.Inference;
 
 namespace FashionNet.Cli.Commands;
 
-/// <summary>The options that pick an embedding (<c>--checkpoint</c> or <c>--baseline</c>) and feed it (<c>--batch</c>).</summary>
+/// <summary>
+/// The options that pick an embedding (<c>--checkpoint</c> or <c>--baseline</c>), what runs it (<c>--runtime</c>,
+/// <c>--device</c>) and how it is fed (<c>--batch</c>).
+/// </summary>
 internal sealed class EmbedderChoice
 {
     private EmbedderChoice()
@@ -13,6 +16,7 @@ internal sealed class EmbedderChoice
         Baseline.AcceptOnlyFromAmong(ImageNetBaselineEmbedder.Name);
         Batch = new Option<int>("--batch") { Description = "Images per batch.", DefaultValueFactory = _ => 32 };
         Device = DeviceOption.Create();
+        Runtime = RuntimeOption.Create();
     }
 
     public Option<FileInfo> Checkpoint { get; }
@@ -23,6 +27,8 @@ internal sealed class EmbedderChoice
 
     public Option<string> Device { get; }
 
+    public Option<string> Runtime { get; }
+
     /// <summary>The options, added to <paramref name="command"/>; <paramref name="required"/>: one of the two must be given.</summary>
     public static EmbedderChoice AddTo(Command command, bool required = true)
     {
@@ -31,6 +37,7 @@ internal sealed class EmbedderChoice
         command.Options.Add(choice.Baseline);
         command.Options.Add(choice.Batch);
         command.Options.Add(choice.Device);
+        command.Options.Add(choice.Runtime);
         command.Validators.Add(result =>
         {
             bool checkpoint = result.GetResult(choice.Checkpoint) is not null, baseline = result.GetResult(choice.Baseline) is not null;
@@ -43,13 +50,18 @@ internal sealed class EmbedderChoice
     /// <summary>Whether a checkpoint or baseline was given.</summary>
     public bool IsGiven(ParseResult parse) => parse.GetValue(Checkpoint) is not null || parse.GetValue(Baseline) is not null;
 
-    /// <summary>Loads the chosen embedder onto the chosen device.</summary>
+    /// <summary>Loads the chosen embedder with the chosen runtime, onto the chosen device.</summary>
     public IImageEmbedder Load(ParseResult parse)
     {
-        var options = new InferenceOptions { Device = DeviceOption.Get(parse, Device) };
-        if (parse.GetValue(Checkpoint) is { } checkpoint) return FashionNetEmbedder.FromCheckpoint(checkpoint.FullName, options);
-        return ImageNetBaselineEmbedder.Load(options: options);
+        var loader = Loader(parse);
+        return parse.GetValue(Checkpoint) is { } checkpoint ? loader.LoadCheckpoint(checkpoint.FullName) : loader.LoadBaseline();
     }
+
+    /// <summary>Loads embedders with the chosen runtime, onto the chosen device.</summary>
+    public IEmbedderLoader Loader(ParseResult parse) => RuntimeOption.Loader(parse, Runtime, Device);
+
+    /// <summary>Whether ONNX Runtime was chosen.</summary>
+    public bool IsOnnx(ParseResult parse) => RuntimeOption.IsOnnx(parse, Runtime);
 
     /// <summary>Batch size and loader settings from <c>--batch</c>.</summary>
     public EmbeddingOptions Options(ParseResult parse) => new() { BatchSize = parse.GetValue(Batch) };

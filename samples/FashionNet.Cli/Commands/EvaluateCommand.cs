@@ -58,6 +58,11 @@ internal static class EvaluateCommand
         var protocol = DatasetEvaluation.ProtocolOf(dataset.Format);
         if (protocol == EvaluationProtocol.Predictions && parse.GetValue(choice.Baseline) is not null)
             throw new ArgumentException($"--format {format} measures a model's category, attribute and landmark predictions: give --checkpoint; a baseline embedding has none.");
+        if (choice.IsOnnx(parse) && (protocol == EvaluationProtocol.Predictions || localLandmarks != LandmarkSource.Predicted))
+        {
+            string needs = protocol == EvaluationProtocol.Predictions ? $"--format {format}" : $"--local-landmarks {localLandmarks}";
+            throw new ArgumentException($"--runtime onnx measures retrieval at predicted landmarks only: {needs} needs --runtime torch.");
+        }
 
         using var cancel = CliCancellation.OnCtrlC();
         using var embedder = choice.Load(parse);
@@ -68,6 +73,8 @@ internal static class EvaluateCommand
             AnsiConsole.MarkupLineInterpolated($"[yellow]the local branch pools at: {localLandmarks}[/]");
         }
         AnsiConsole.MarkupLineInterpolated($"[bold]{protocol}[/] on {dataset.Root} with [bold]{embedder.Fingerprint}[/]");
+        if (choice.IsOnnx(parse) && parse.GetValue(choice.Checkpoint) is not null)
+            AnsiConsole.MarkupLine("[yellow]--runtime onnx measures retrieval only: the category, attribute and landmark measures need --runtime torch[/]");
 
         int images = DatasetEvaluation.ImagesOf(dataset, protocol).All.Count;
         var options = new DatasetEvaluationOptions { Embedding = choice.Options(parse) };

@@ -46,7 +46,7 @@ internal static class QueryCommand
             using IGalleryStore gallery = store.ConnectionString(parse) is { } connectionString
                 ? PgVectorGalleryStore.OpenAsync(connectionString, store.Options(parse)).GetAwaiter().GetResult()
                 : RetrievalIndex.Open(parse.GetValue(indexFile)!.FullName);
-            using var model = embedder.IsGiven(parse) ? embedder.Load(parse) : VisualSearch.LoadEmbedderFor(gallery, DeviceOption.Get(parse, embedder.Device));
+            using var model = embedder.IsGiven(parse) ? embedder.Load(parse) : VisualSearch.LoadEmbedderFor(gallery, loader: embedder.Loader(parse));
             // Not disposed here: it would close the gallery, which the using above closes.
             var search = VisualSearch.Open(gallery, model);
             return Show(search, imagePath, count, searchOptions, parse.GetValue(sheet)!.FullName);

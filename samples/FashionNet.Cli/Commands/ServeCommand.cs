@@ -26,9 +26,10 @@ internal static class ServeCommand
         var maxUpload = new Option<long>("--max-upload") { Description = "Largest request body in bytes (413 beyond).", DefaultValueFactory = _ => defaults.MaxRequestBytes };
         var maxTop = new Option<int>("--max-top") { Description = "Most matches one search may ask for.", DefaultValueFactory = _ => defaults.MaxTop };
         var device = DeviceOption.Create();
+        var runtime = RuntimeOption.Create();
         var command = new Command("serve", "Serve visual search over HTTP: a JSON API with its OpenAPI document, the gallery's photos and a web page.")
         {
-            index, checkpoint, urls, galleryRoot, batch, concurrency, queue, timeout, maxUpload, maxTop, device,
+            index, checkpoint, urls, galleryRoot, batch, concurrency, queue, timeout, maxUpload, maxTop, device, runtime,
         };
         command.SetAction(parse =>
         {
@@ -47,6 +48,7 @@ internal static class ServeCommand
                 MaxRequestBytes = parse.GetValue(maxUpload),
                 MaxTop = parse.GetValue(maxTop),
                 Device = DeviceOption.Get(parse, device),
+                Embedders = RuntimeOption.Loader(parse, runtime, device),
             };
             return Serve(options);
         });

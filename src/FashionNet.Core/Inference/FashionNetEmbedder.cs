@@ -14,7 +14,7 @@ namespace FashionNet.Inference;
 /// mode; the fingerprint hashes the recipe and every weight, so two checkpoints of the same architecture but different
 /// training never share an index.
 /// </summary>
-public sealed class FashionNetEmbedder : IImageEmbedder
+public sealed class FashionNetEmbedder : IImagePredictor
 {
     private readonly bool _ownsModel;
 
@@ -112,45 +112,16 @@ public sealed class FashionNetEmbedder : IImageEmbedder
         return Model.Embed(images.to(Model.Device).ToMemoryFormat(Options.MemoryFormat)).cpu().MoveToOuterDisposeScope();
     }
 
-    /// <summary>
-    /// Runs the model once on a batch and reads out, per image, the embedding, every landmark slot with its visibility
-    /// and the most probable categories. Without gradient recording; may be called from many threads at once.
-    /// </summary>
-    /// <param name="images">Normalized images <c>[N, 3, ImageSize, ImageSize]</c>, float32.</param>
-    /// <param name="topCategories">How many categories per image (at most the model's category count).</param>
+    /// <inheritdoc/>
     public IReadOnlyList<ImagePrediction> Predict(Tensor images, int topCategories = 3)
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentOutOfRangeException.ThrowIfLessThan(topCategories, 1);
-        int n = (int)images.shape[0], slots = Model.Options.LandmarkCount, dimension = Dimension;
-        int k = Math.Min(topCategories, Model.Options.CategoryCount);
-        float threshold = Model.Options.VisibilityThreshold;
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         using var output = Model.call(images.to(Model.Device).ToMemoryFormat(Options.MemoryFormat), null);
-        var embeddings = output.Embedding.cpu().data<float>().ToArray();
-        var landmarks = output.Landmarks.cpu().data<float>().ToArray();
-        var visibility = output.VisibilityLogits.sigmoid().cpu().data<float>().ToArray();
-        var (probabilities, classes) = output.CategoryLogits.softmax(1).topk(k, dim: 1);
-        var topProbabilities = probabilities.cpu().data<float>().ToArray();
-        var topClasses = classes.cpu().data<long>().ToArray();
-
-        var predictions = new ImagePrediction[n];
-        for (int i = 0; i < n; i++)
-        {
-            var points = new PredictedLandmark[slots];
-            for (int slot = 0; slot < slots; slot++)
-            {
-                float p = visibility[i * slots + slot];
-                points[slot] = new PredictedLandmark((Data.LandmarkSlot)slot, landmarks[2 * (i * slots + slot)], landmarks[2 * (i * slots + slot) + 1], p, p > threshold);
-            }
-
-            var categories = new CategoryScore[k];
-            for (int c = 0; c < k; c++) categories[c] = new CategoryScore((int)topClasses[i * k + c] + 1, topProbabilities[i * k + c]);
-            predictions[i] = new ImagePrediction(embeddings.AsSpan(i * dimension, dimension).ToArray(), points, categories);
-        }
-
-        return predictions;
+        return ImagePredictions.FromOutputs(output.Embedding, output.Landmarks, output.VisibilityLogits, output.CategoryLogits,
+            Model.Options.VisibilityThreshold, topCategories);
     }
 
     /// <inheritdoc/>

@@ -26,7 +26,7 @@ public interface IImageEmbedder : IDisposable
 
     /// <summary>
     /// The file the model was loaded from (a checkpoint), as a full path; indexes built with this embedder record it so
-    /// that they can be searched without naming the model again (<see cref="VisualSearch.LoadEmbedderFor(Retrieval.IGalleryStore, TorchSharp.torch.Device)"/>). Null when
+    /// that they can be searched without naming the model again (<see cref="VisualSearch.LoadEmbedderFor(Retrieval.IGalleryStore, TorchSharp.torch.Device, IEmbedderLoader)"/>). Null when
     /// the model was not loaded from a file, or needs no file to be found again (the built-in baseline).
     /// </summary>
     string? ModelPath => null;

@@ -184,29 +184,41 @@ public sealed class VisualSearch : IDisposable
     /// the gallery with it then checks that the weights are still those that built it.
     /// </summary>
     /// <param name="gallery">The gallery (an index file or another store).</param>
-    /// <param name="device">Where the model runs (the CPU when null).</param>
+    /// <param name="device">Where the LibTorch model runs (the CPU when null); give either this or <paramref name="loader"/>.</param>
+    /// <param name="loader">Loads the baseline or the checkpoint on the runtime of the caller's choice (for example
+    /// ONNX Runtime, from the FashionNet.Core.Onnx package); LibTorch on <paramref name="device"/> when null.</param>
     /// <exception cref="FileNotFoundException">The recorded checkpoint no longer exists.</exception>
-    /// <exception cref="ArgumentException">The gallery records no checkpoint for its model: the caller must name it.</exception>
-    public static IImageEmbedder LoadEmbedderFor(IGalleryStore gallery, Device? device = null)
+    /// <exception cref="ArgumentException">The gallery records no checkpoint for its model: the caller must name it; or
+    /// both <paramref name="device"/> and <paramref name="loader"/> were given.</exception>
+    public static IImageEmbedder LoadEmbedderFor(IGalleryStore gallery, Device? device = null, IEmbedderLoader? loader = null)
     {
         ArgumentNullException.ThrowIfNull(gallery);
+        loader = LoaderOf(device, loader);
         string fingerprint = gallery.ModelFingerprint;
-        var options = new InferenceOptions { Device = device };
-        if (fingerprint == ImageNetBaselineEmbedder.BaselineFingerprint) return ImageNetBaselineEmbedder.Load(options: options);
+        if (fingerprint == ImageNetBaselineEmbedder.BaselineFingerprint) return loader.LoadBaseline();
         if ((gallery as RetrievalIndex)?.ModelPath is not { } modelPath)
             throw new ArgumentException($"Gallery '{gallery.Location}' records no checkpoint for its model '{fingerprint}': name the checkpoint it was built with.", nameof(gallery));
         if (!File.Exists(modelPath))
             throw new FileNotFoundException($"Gallery '{gallery.Location}' was built with checkpoint '{modelPath}', which no longer exists: name the checkpoint it was built with.", modelPath);
-        return FashionNetEmbedder.FromCheckpoint(modelPath, options);
+        return loader.LoadCheckpoint(modelPath);
     }
 
-    /// <summary>Loads the embedder an index file was built with; see <see cref="LoadEmbedderFor(IGalleryStore, Device)"/>.</summary>
+    /// <summary>Loads the embedder an index file was built with; see <see cref="LoadEmbedderFor(IGalleryStore, Device, IEmbedderLoader)"/>.</summary>
     /// <param name="indexPath">The index file.</param>
-    /// <param name="device">Where the model runs (the CPU when null).</param>
-    public static IImageEmbedder LoadEmbedderFor(string indexPath, Device? device = null)
+    /// <param name="device">Where the LibTorch model runs (the CPU when null); give either this or <paramref name="loader"/>.</param>
+    /// <param name="loader">Loads the baseline or the checkpoint on the runtime of the caller's choice; LibTorch on <paramref name="device"/> when null.</param>
+    public static IImageEmbedder LoadEmbedderFor(string indexPath, Device? device = null, IEmbedderLoader? loader = null)
     {
+        loader = LoaderOf(device, loader);
         using var index = RetrievalIndex.Open(indexPath);
-        return LoadEmbedderFor(index, device);
+        return LoadEmbedderFor(index, loader: loader);
+    }
+
+    private static IEmbedderLoader LoaderOf(Device? device, IEmbedderLoader? loader)
+    {
+        if (loader is null) return new TorchEmbedderLoader(new InferenceOptions { Device = device });
+        if (device is not null) throw new ArgumentException("Give either a device or a loader (which knows where its models run), not both.", nameof(device));
+        return loader;
     }
 
     /// <summary>The <paramref name="top"/> index entries most similar (cosine) to an image file, best first.</summary>

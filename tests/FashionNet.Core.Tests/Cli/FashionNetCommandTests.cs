@@ -27,7 +27,7 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
     /// <summary>Each command, the options its help must list (the README's table), as one string.</summary>
     public static TheoryData<string, string> Commands => new()
     {
-        { "", "demo data train evaluate index query ablation" },
+        { "", "demo data train evaluate index query ablation serve" },
         { "demo", "--out --data" },
         { "data", "check synth" },
         { "data check", "--format --root --lenient" },
@@ -37,9 +37,10 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
             "--data --format --out --config --backbone --image-size --global-only --stage1-data --stage1-format --validation-items --resume "
             + "--stage1-epochs --stage2-epochs --lr --optimizer --clip --items-per-batch"
         },
-        { "evaluate", "--checkpoint --baseline --data --format --out --contact-sheet" },
-        { "index", "--checkpoint --baseline --data --images --out --append" },
-        { "query", "--index --image --top --sheet" },
+        { "evaluate", "--checkpoint --baseline --data --format --out --contact-sheet --runtime" },
+        { "index", "--checkpoint --baseline --data --images --out --append --runtime" },
+        { "query", "--index --image --top --sheet --runtime" },
+        { "serve", "--index --checkpoint --urls --gallery-root --batch --concurrency --queue --timeout --max-upload --max-top --runtime" },
         { "ablation", "--global --full --config --out" },
     };
 
@@ -108,6 +109,47 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
         Assert.Equal(8, index.Count); // the gallery half of the 4 test items' 16 views
         Assert.Contains($"top 3 of {index.Count}", result.Output);
         Assert.True(new FileInfo(sheet).Length > 0);
+    }
+
+    [Fact]
+    public void Querying_through_ONNX_Runtime_finds_what_LibTorch_finds_in_an_index_LibTorch_built()
+    {
+        Assert.True(fixture.Indexing.ExitCode == 0, fixture.Indexing.ToString());
+        string query = Directory.EnumerateFiles(Path.Combine(fixture.Data, "inshop", "img"), "*.jpg", SearchOption.AllDirectories).Order().Last();
+        string folder = NewFolder("query-runtimes");
+
+        // No --checkpoint: the index's recorded checkpoint is loaded by the chosen runtime, and its fingerprint must match.
+        var torchResult = Run("query", "--index", fixture.IndexFile, "--image", query, "--top", "4", "--sheet", Path.Combine(folder, "torch.png"));
+        var onnxResult = Run("query", "--index", fixture.IndexFile, "--image", query, "--top", "4", "--sheet", Path.Combine(folder, "onnx.png"), "--runtime", "onnx");
+
+        Assert.True(onnxResult.ExitCode == 0, onnxResult.ToString());
+        Assert.Empty(onnxResult.Error);
+        // The same table of matches; scores may differ in the last printed digit. (The sheet's line after it names another file.)
+        static string Matches(CommandResult result) => Regex.Replace(result.Output[..result.Output.IndexOf("contact sheet written", StringComparison.Ordinal)], @"\d\.\d{4}", "#");
+        Assert.Equal(Matches(torchResult), Matches(onnxResult));
+    }
+
+    [Fact]
+    public void Evaluating_retrieval_through_ONNX_Runtime_says_that_the_other_measures_need_LibTorch()
+    {
+        string report = Path.Combine(NewFolder("evaluate-onnx-retrieval"), "report.json");
+
+        var result = Run("evaluate", "--checkpoint", fixture.BestCheckpoint, "--data", fixture.Data, "--format", "synthetic", "--runtime", "onnx", "--out", report);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Empty(result.Error);
+        // Spectre.Console wraps long lines at the width of a redirected console.
+        Assert.Contains("landmark measures need --runtime torch", Regex.Replace(result.Output, @"\s+", " "));
+        Assert.True(File.Exists(report));
+    }
+
+    [Fact]
+    public void Evaluating_predictions_through_ONNX_Runtime_exits_1_with_one_line_naming_the_runtime()
+    {
+        var result = Run("evaluate", "--checkpoint", fixture.BestCheckpoint, "--data", fixture.Data, "--format", "synthetic", "--local-landmarks", "none",
+            "--runtime", "onnx", "--out", Path.Combine(NewFolder("evaluate-onnx"), "report.json"));
+
+        AssertOneLineError(result, "--runtime onnx", "--local-landmarks");
     }
 
     /// <summary>A bad option or option value, with the text the error line must contain.</summary>
