@@ -163,8 +163,10 @@ class Criterion:
     def _visibility(self, output, batch):
         if not batch["labelled"].any():
             return None
+        # every slot of an annotated sample, as the .NET term: a slot its clothes type lacks is trained as not visible
+        annotated = batch["labelled"].any(1, keepdim=True).expand_as(batch["labelled"])
         per_slot = F.binary_cross_entropy_with_logits(output["visibility_logits"], batch["visible"].float(), reduction="none")
-        return masked_mean(per_slot, batch["labelled"])
+        return masked_mean(per_slot, annotated)
 
     def _category(self, output, batch):
         categories = batch["categories"]
