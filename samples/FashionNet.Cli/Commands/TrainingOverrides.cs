@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FashionNet.Model;
 using FashionNet.Training;
 
 namespace FashionNet.Cli.Commands;
@@ -14,10 +15,16 @@ internal sealed class TrainingOverrides
     private readonly Option<double?> _clip = new("--clip") { Description = "Gradient norm clip (0 disables)." };
     private readonly Option<int?> _items = new("--items-per-batch") { Description = "P: items per batch." };
     private readonly Option<int?> _images = new("--images-per-item") { Description = "K: images per item in a batch." };
+    private readonly Option<LandmarkSource?> _trainingLandmarks = new("--training-landmarks")
+    {
+        Description = "Where the local branch pools while training: groundtruth (a photo's true landmarks where it has them) or predicted (the pose branch's, as in evaluation).",
+    };
+
+    public TrainingOverrides() => _trainingLandmarks.AcceptOnlyFromAmong("groundtruth", "predicted");
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _seed, _stage1Epochs, _stage2Epochs, _learningRate, _optimizer, _clip, _items, _images })
+        foreach (var option in new Option[] { _seed, _stage1Epochs, _stage2Epochs, _learningRate, _optimizer, _clip, _items, _images, _trainingLandmarks })
             command.Options.Add(option);
     }
 
@@ -29,6 +36,7 @@ internal sealed class TrainingOverrides
             Seed = parse.GetValue(_seed) ?? options.Seed,
             ItemsPerBatch = parse.GetValue(_items) ?? options.ItemsPerBatch,
             ImagesPerItem = parse.GetValue(_images) ?? options.ImagesPerItem,
+            TrainingLandmarks = parse.GetValue(_trainingLandmarks) ?? options.TrainingLandmarks,
             Stage1 = options.Stage1 with { Epochs = parse.GetValue(_stage1Epochs) ?? options.Stage1.Epochs },
             Stage2 = options.Stage2 with { Epochs = parse.GetValue(_stage2Epochs) ?? options.Stage2.Epochs },
             Optimizer = options.Optimizer with

@@ -32,6 +32,7 @@ public sealed class FashionNetModel : nn.Module<Tensor, LandmarkTargets?, Fashio
     private readonly Linear landmarkHead;
     private readonly Linear visibilityHead;
     private readonly LandmarkPooling? landmarkPooling;
+    private LandmarkSource trainingLandmarks;
     private LandmarkSource evaluationLandmarks;
     private readonly Linear? localFc;
     private readonly Linear fusionFc;
@@ -47,6 +48,7 @@ public sealed class FashionNetModel : nn.Module<Tensor, LandmarkTargets?, Fashio
         ArgumentNullException.ThrowIfNull(backbone);
         options.Validate(nameof(options));
         this.options = options;
+        trainingLandmarks = options.TrainingLandmarks;
         evaluationLandmarks = options.EvaluationLandmarks;
         this.backbone = backbone;
         if (options.FreezeTrunk) backbone.FreezeTrunk();
@@ -76,6 +78,16 @@ public sealed class FashionNetModel : nn.Module<Tensor, LandmarkTargets?, Fashio
 
     /// <summary>The model's settings.</summary>
     public FashionNetOptions Options => options;
+
+    /// <summary>
+    /// Which landmarks the local branch pools at in training mode; starts as the options' <see cref="FashionNetOptions.TrainingLandmarks"/>
+    /// and may be switched (a training run sets it from its configuration).
+    /// </summary>
+    public LandmarkSource TrainingLandmarks
+    {
+        get => trainingLandmarks;
+        set => trainingLandmarks = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Undefined landmark source.");
+    }
 
     /// <summary>
     /// Which landmarks the local branch pools at in evaluation mode; starts as the options' <see cref="FashionNetOptions.EvaluationLandmarks"/>
@@ -157,7 +169,7 @@ public sealed class FashionNetModel : nn.Module<Tensor, LandmarkTargets?, Fashio
     {
         var predictedLandmarks = predicted.detach();
         var predictedVisible = visibilityLogits.detach().sigmoid().gt(options.VisibilityThreshold);
-        var source = training ? options.TrainingLandmarks : EvaluationLandmarks;
+        var source = training ? trainingLandmarks : evaluationLandmarks;
         if (source == LandmarkSource.None) return (predictedLandmarks, zeros_like(predictedVisible));
         if (source == LandmarkSource.Predicted || truth is null || truth.LabelledSamples == 0) return (predictedLandmarks, predictedVisible);
 

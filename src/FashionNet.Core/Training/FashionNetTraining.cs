@@ -111,6 +111,7 @@ public sealed class FashionNetTraining : IDisposable
 
         var device = Diagnostics.ComputeDevice.RequireAvailable(data.Device ?? torch.CPU);
         var (model, normalizer) = recipe.Build();
+        model.TrainingLandmarks = options.TrainingLandmarks;
         model.to(device);
         var loaderOptions = new DataLoaderOptions
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using FashionNet.Model;
 
 namespace FashionNet.Training;
 
@@ -127,6 +128,14 @@ public sealed record TrainingOptions
     /// <summary>Triplet margin (Euclidean distance between L2-normalized embeddings).</summary>
     public double TripletMargin { get; init; } = 0.2;
 
+    /// <summary>
+    /// Where the local branch pools while training (<see cref="FashionNetModel.TrainingLandmarks"/>):
+    /// <see cref="LandmarkSource.GroundTruth"/>, a photo's true landmarks where it has them (predictions elsewhere), or
+    /// <see cref="LandmarkSource.Predicted"/>, the pose branch's own, as in evaluation, so that the fused embedding
+    /// learns from the landmarks it is tested with.
+    /// </summary>
+    public LandmarkSource TrainingLandmarks { get; init; } = LandmarkSource.GroundTruth;
+
     private static Dictionary<string, double> Weights(params (string Name, double Weight)[] weights) => weights.ToDictionary(w => w.Name, w => w.Weight);
 
     /// <summary>The options of one stage (1 or 2).</summary>
@@ -192,6 +201,7 @@ public sealed record TrainingOptions
         Require(Schedule.StepEvery >= 1, "schedule.stepEvery", "must be at least 1");
         Require(Schedule.StepFactor is > 0 and <= 1, "schedule.stepFactor", "must be in (0, 1]");
         Require(TripletMargin >= 0, "tripletMargin", "must not be negative");
+        Require(TrainingLandmarks is LandmarkSource.GroundTruth or LandmarkSource.Predicted, "trainingLandmarks", "must be groundTruth or predicted");
         foreach (int stage in new[] { 1, 2 })
         {
             var s = StageOptions(stage);

@@ -170,6 +170,27 @@ public class FashionNetModelTests
     }
 
     [Fact]
+    public void Training_mode_pools_at_the_truth_unless_switched_to_the_predictions()
+    {
+        using var scope = NewDisposeScope();
+        var images = randn(4, 3, 64, 64);
+        using var model = new FashionNetModel(SmallOptions(64), ResNet.ResNet18());
+        model.train();
+        Assert.Equal(LandmarkSource.GroundTruth, model.TrainingLandmarks);
+        using var elsewhere = Truth(full(4, 8, 2, 0.1f), ones(4, 8)); // near the top-left corner, far from the untrained predictions (about 0.5)
+        using var atTruth = model.forward(images, elsewhere);
+        using var atPredictions = model.forward(images, null);
+        Assert.False(atTruth.LocalFeature.eq(atPredictions.LocalFeature).all().item<bool>());
+
+        model.TrainingLandmarks = LandmarkSource.Predicted;
+        using var truthIgnored = model.forward(images, elsewhere);
+
+        Assert.True(truthIgnored.LocalFeature.eq(atPredictions.LocalFeature).all().item<bool>());
+        Assert.True(truthIgnored.GlobalFeature.eq(atTruth.GlobalFeature).all().item<bool>());
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.TrainingLandmarks = (LandmarkSource)42);
+    }
+
+    [Fact]
     public void Switching_evaluation_to_no_landmarks_takes_the_image_out_of_the_local_feature()
     {
         using var scope = NewDisposeScope();

@@ -1,3 +1,4 @@
+using FashionNet.Model;
 using FashionNet.Training;
 
 namespace FashionNet.Tests.Training;
@@ -127,6 +128,17 @@ public sealed class TrainingOptionsTests : IDisposable
         var error = Assert.Throws<FormatException>(() => TrainingOptions.Load(Write("""{ "optimizer": { "momentum": 1.5 } }""")));
 
         Assert.Contains("optimizer.momentum", error.Message);
+    }
+
+    [Fact]
+    public void TrainingLandmarksReadAsNamedAndNoneIsRefused()
+    {
+        Assert.Equal(LandmarkSource.Predicted, TrainingOptions.Load(Write("""{ "trainingLandmarks": "predicted" }""")).TrainingLandmarks);
+        Assert.Equal(LandmarkSource.GroundTruth, new TrainingOptions().TrainingLandmarks);
+
+        var error = Assert.Throws<FormatException>(() => TrainingOptions.Load(Write("""{ "trainingLandmarks": "none" }""")));
+
+        Assert.Contains("trainingLandmarks", error.Message);
     }
 
     [Theory]
