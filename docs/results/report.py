@@ -5,7 +5,8 @@
 
 Per variant, over its seeds (mean and sample standard deviation): test category top-1/3/5 (test.json), robot-set
 landmark error per slot (robot.json); for the full runs, the share of test photos pooling each slot per clothes type
-(gating.json, written by docs/results/gating.sh).
+(gating.json, written by docs/results/gating.sh); then the validation R@1 at the end of each epoch (metrics.jsonl) of
+every ablation run and of every probe of docs/results/probes.sh (docs/results/probes/*/).
 """
 import json
 import statistics
@@ -36,6 +37,20 @@ def table(header: list[str], rows: list[list[str]]) -> None:
     for row in rows:
         print("| " + " | ".join(row) + " |")
     print()
+
+
+def validation_table(folders: list[Path]) -> None:
+    """Held-out validation R@1 (training items the run never trained on) at the end of every epoch of each run."""
+    rows = []
+    for folder in folders:
+        try:
+            records = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines() if line.strip()]
+        except (OSError, json.JSONDecodeError) as error:
+            raise SystemExit(f"{folder / 'metrics.jsonl'}: {error}")
+        epochs = [r for r in records if r.get("kind") == "epoch" and "r@1" in r["values"]]
+        rows.append([f"{folder.parent.name}/{folder.name}", *(f"s{r['stage']}e{r['epoch']} {r['values']['r@1']:.3f}" for r in epochs)])
+    width = max(len(row) for row in rows)
+    table(["run", *(f"epoch {i}" for i in range(1, width))], [row + [""] * (width - len(row)) for row in rows])
 
 
 def main() -> None:
@@ -78,6 +93,8 @@ def main() -> None:
                 per_slot[entry["slot"]].append(entry["error"])
         rows.append([variant, *(mean_sd(per_slot[slot]) for slot in SLOTS)])
     table(["robot-set error", *SLOTS], rows)
+
+    validation_table([folder for variant in variants for folder in seeds_of(variant)] + sorted((RESULTS / "probes").glob("*-s*")))
 
     gated = [folder for folder in seeds_of("full") if (folder / "gating.json").exists()]
     if not gated:

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Issue 13: why the full FashionNet trails the global branch alone (docs/RESULTS.md, "Why the local branch loses").
+# A probe changes one thing against the ablation's full run of the same seed and is judged on the validation split
+# the trainer holds out of the training photos (100 items, --validation-items), never on the test split, so nothing
+# here is tuned on the test photos. Probes:
+#   full-predicted  the local branch pools at the pose branch's own landmarks while training (--training-landmarks
+#                   predicted), as it does in evaluation, instead of at the photo's true landmarks where it has them
+# The small files of each run (config.json, summary.json, metrics.jsonl) are kept under docs/results/probes/NAME-sSEED/;
+# `python3 docs/results/report.py` prints their validation R@1 beside the ablation's. Run after a Release build:
+#   bash docs/results/probes.sh [SEED ...]      (default: 1)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+fashionnet=(dotnet samples/FashionNet.Cli/bin/Release/net10.0/fashionnet.dll)
+training=(--config configs/inshop-landmarks.json --data ../shared/data/deepfashion-inshop-sample --format inshop
+  --categories-from-path --landmarks-from ../shared/data/deepfashion-inshop-landmarks --stage1-data data+synthetic
+  --validation-items 100 --image-size 224 --pooled-map stride8)
+declare -A probes=([full-predicted]="--training-landmarks predicted")
+if [ $# -gt 0 ]; then seeds=("$@"); else seeds=(1); fi
+
+for seed in "${seeds[@]}"; do
+  for probe in "${!probes[@]}"; do
+    run=runs/probes/$probe-s$seed
+    kept=docs/results/probes/$probe-s$seed
+    if [ -f "$kept/summary.json" ]; then continue; fi
+    mkdir -p "$run"
+    echo "== $probe, seed $seed ($(date -u +%H:%M:%S))"
+    # shellcheck disable=SC2086  # the probe's flags are words
+    "${fashionnet[@]}" train "${training[@]}" ${probes[$probe]} --seed "$seed" --out "$run" > "$run.log" 2>&1
+    mkdir -p "$kept"
+    cp "$run"/{config.json,summary.json,metrics.jsonl} "$kept/"
+  done
+done
