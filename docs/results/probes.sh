@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Issue 13: why the full FashionNet trails the global branch alone (docs/RESULTS.md, "Why the local branch loses").
-# A probe changes one thing against the ablation's full run of the same seed and is judged on the validation split
-# the trainer holds out of the training photos (100 items, --validation-items), never on the test split, so nothing
-# here is tuned on the test photos. Probes:
+# A probe changes one thing against the first ablation's full run of the same seed (docs/results/ablation-truth/) and
+# is judged on the validation split the trainer holds out of the training photos (100 items, --validation-items),
+# never on the test split, so nothing here is tuned on the test photos. Probes:
 #   full-predicted  the local branch pools at the pose branch's own landmarks while training (--training-landmarks
 #                   predicted), as it does in evaluation, instead of at the photo's true landmarks where it has them
+#                   (groundtruth, the default then). It helped, and configs/inshop-landmarks.json now says so, so
+#                   this probe's run is also seed 1 of the second ablation (the flag repeats the config).
 # The small files of each run (config.json, summary.json, metrics.jsonl) are kept under docs/results/probes/NAME-sSEED/;
 # `python3 docs/results/report.py` prints their validation R@1 beside the ablation's. Run after a Release build:
 #   bash docs/results/probes.sh [SEED ...]      (default: 1)
