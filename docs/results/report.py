@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The tables of docs/RESULTS.md (issue 13) from the files the ablation keeps, so every figure there can be re-derived:
 
-    python3 docs/results/report.py            (reads docs/results/ablation.json and docs/results/ablation/*/)
+    python3 docs/results/report.py [ABLATION_JSON]     (default docs/results/ablation.json; the run folders it names)
 
 Per variant, over its seeds (mean and sample standard deviation): test category top-1/3/5 (test.json), robot-set
 landmark error per slot (robot.json); for the full runs, the share of test photos pooling each slot per clothes type
@@ -54,9 +54,9 @@ def validation_table(folders: list[Path]) -> None:
 
 
 def main() -> None:
-    ablation = load(RESULTS / "ablation.json")
+    ablation = load(Path(sys.argv[1]) if len(sys.argv) > 1 else RESULTS / "ablation.json")
     runs = ablation["runs"]
-    folders = {(run["variant"], run["seed"]): RESULTS / "ablation" / f"{run['variant']}-s{run['seed']}" for run in runs}
+    folders = {(run["variant"], run["seed"]): RESULTS.parent.parent / run["folder"] for run in runs}
     variants = ["global", "full"]
 
     print(f"config: {ablation['config']}\n")
