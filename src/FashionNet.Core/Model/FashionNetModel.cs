@@ -86,7 +86,7 @@ public sealed class FashionNetModel : nn.Module<Tensor, LandmarkTargets?, Fashio
     public LandmarkSource TrainingLandmarks
     {
         get => trainingLandmarks;
-        set => trainingLandmarks = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Undefined landmark source.");
+        set => trainingLandmarks = Defined(value);
     }
 
     /// <summary>
@@ -97,8 +97,12 @@ public sealed class FashionNetModel : nn.Module<Tensor, LandmarkTargets?, Fashio
     public LandmarkSource EvaluationLandmarks
     {
         get => evaluationLandmarks;
-        set => evaluationLandmarks = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Undefined landmark source.");
+        set => evaluationLandmarks = Defined(value);
     }
+
+    /// <summary>The setters' check: <paramref name="value"/> itself, or the exception a setter throws for an undefined source.</summary>
+    private static LandmarkSource Defined(LandmarkSource value) =>
+        Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Undefined landmark source.");
 
     /// <summary>The device the model's parameters are on (move the model with <c>to(device)</c>).</summary>
     public Device Device => globalFc.weight!.device;

@@ -157,7 +157,7 @@ public class FashionNetModelTests
         Assert.True(pooledAtTruth.Embedding.eq(reference.Embedding).all().item<bool>());
 
         // Elsewhere the truth does change the local feature, not the global one; predictions ignore it.
-        using var elsewhere = Truth(full(4, 8, 2, 0.1f), ones(4, 8)); // near the top-left corner, far from the untrained predictions (about 0.5)
+        using var elsewhere = TruthFarFromUntrainedPredictions(4);
         using var pooledElsewhere = withTruth.forward(images, elsewhere);
         Assert.False(pooledElsewhere.LocalFeature.eq(reference.LocalFeature).all().item<bool>());
         Assert.True(pooledElsewhere.GlobalFeature.eq(reference.GlobalFeature).all().item<bool>());
@@ -177,7 +177,7 @@ public class FashionNetModelTests
         using var model = new FashionNetModel(SmallOptions(64), ResNet.ResNet18());
         model.train();
         Assert.Equal(LandmarkSource.GroundTruth, model.TrainingLandmarks);
-        using var elsewhere = Truth(full(4, 8, 2, 0.1f), ones(4, 8)); // near the top-left corner, far from the untrained predictions (about 0.5)
+        using var elsewhere = TruthFarFromUntrainedPredictions(4);
         using var atTruth = model.forward(images, elsewhere);
         using var atPredictions = model.forward(images, null);
         Assert.False(atTruth.LocalFeature.eq(atPredictions.LocalFeature).all().item<bool>());
@@ -235,6 +235,9 @@ public class FashionNetModelTests
     }
 
     /// <summary>Ground truth with every slot labelled, visible where <paramref name="visibility"/> is nonzero.</summary>
+    /// <summary>All 8 slots visible near the top-left corner, far from an untrained model's predictions (about 0.5).</summary>
+    private static LandmarkTargets TruthFarFromUntrainedPredictions(int images) => Truth(full(images, 8, 2, 0.1f), ones(images, 8));
+
     private static LandmarkTargets Truth(Tensor positions, Tensor visibility) =>
         new(positions, visibility.ne(0), ones_like(visibility, ScalarType.Bool), labelledSamples: (int)positions.shape[0]);
 }
