@@ -35,7 +35,7 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
         {
             "train",
             "--data --format --out --config --backbone --image-size --global-only --stage1-data --stage1-format --validation-items --resume "
-            + "--stage1-epochs --stage2-epochs --lr --optimizer --clip --items-per-batch"
+            + "--stage1-epochs --stage2-epochs --lr --optimizer --clip --items-per-batch --training-landmarks"
         },
         { "evaluate", "--checkpoint --baseline --data --format --out --contact-sheet --runtime" },
         { "index", "--checkpoint --baseline --data --images --out --append --runtime" },

@@ -48,6 +48,16 @@ public sealed class FashionNetTrainerTests(SyntheticTrainingFixture fixture) : I
         }
     }
 
+    [Theory]
+    [InlineData(LandmarkSource.GroundTruth)]
+    [InlineData(LandmarkSource.Predicted)]
+    public void TheRunsTrainingLandmarksReachTheModel(LandmarkSource source)
+    {
+        using var training = FashionNetTraining.Create(fixture.Dataset, SmallRecipe, Options(1, 1) with { TrainingLandmarks = source }, Data);
+
+        Assert.Equal(source, training.Model.TrainingLandmarks);
+    }
+
     [Fact]
     public void ShortRunLowersTheLossAndRetrievesHeldOutItemsFarAboveChance()
     {
