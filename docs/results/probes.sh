@@ -7,6 +7,10 @@
 #                   predicted), as it does in evaluation, instead of at the photo's true landmarks where it has them
 #                   (groundtruth, the default then). It helped, and configs/inshop-landmarks.json now says so, so
 #                   this probe's run is also seed 1 of the second ablation (the flag repeats the config).
+#   full-global-triplet  the second ablation's full model plus a triplet term on the global branch's feature alone
+#                   (loss term globalTriplet, weight 1 in both stages, as the fused embedding's): with nothing pooled, that
+#                   model's embedding retrieves worse than the global branch trained alone, so the hypothesis is that the
+#                   global branch learns less beside the local branch; compared with full-predicted of the same seed.
 # The small files of each run (config.json, summary.json, metrics.jsonl) are kept under docs/results/probes/NAME-sSEED/;
 # `python3 docs/results/report.py` prints their validation R@1 beside the ablation's. Run after a Release build:
 #   bash docs/results/probes.sh [SEED ...]      (default: 1)
@@ -17,7 +21,8 @@ fashionnet=(dotnet samples/FashionNet.Cli/bin/Release/net10.0/fashionnet.dll)
 training=(--config configs/inshop-landmarks.json --data ../shared/data/deepfashion-inshop-sample --format inshop
   --categories-from-path --landmarks-from ../shared/data/deepfashion-inshop-landmarks --stage1-data data+synthetic
   --validation-items 100 --image-size 224 --pooled-map stride8)
-declare -A probes=([full-predicted]="--training-landmarks predicted")
+declare -A probes=([full-predicted]="--training-landmarks predicted"
+  [full-global-triplet]="--loss-weight stage1.globalTriplet=1 --loss-weight stage2.globalTriplet=1")
 if [ $# -gt 0 ]; then seeds=("$@"); else seeds=(1); fi
 
 for seed in "${seeds[@]}"; do

@@ -20,11 +20,27 @@ internal sealed class TrainingOverrides
         Description = "Where the local branch pools while training: groundtruth (a photo's true landmarks where it has them) or predicted (the pose branch's, as in evaluation).",
     };
 
-    public TrainingOverrides() => _trainingLandmarks.AcceptOnlyFromAmong("groundtruth", "predicted");
+    private readonly Option<string[]> _lossWeights = new("--loss-weight")
+    {
+        Description = "A stage's weight of one loss term, STAGE.TERM=WEIGHT (e.g. stage2.globalTriplet=1; 0 switches the term off); repeatable.",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public TrainingOverrides()
+    {
+        _trainingLandmarks.AcceptOnlyFromAmong("groundtruth", "predicted");
+        _lossWeights.Validators.Add(result =>
+        {
+            foreach (string text in result.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (ParseLossWeight(text) is { Error: { } error }) result.AddError($"--loss-weight '{text}': {error}");
+            }
+        });
+    }
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _seed, _stage1Epochs, _stage2Epochs, _learningRate, _optimizer, _clip, _items, _images, _trainingLandmarks })
+        foreach (var option in new Option[] { _seed, _stage1Epochs, _stage2Epochs, _learningRate, _optimizer, _clip, _items, _images, _trainingLandmarks, _lossWeights })
             command.Options.Add(option);
     }
 
@@ -37,8 +53,8 @@ internal sealed class TrainingOverrides
             ItemsPerBatch = parse.GetValue(_items) ?? options.ItemsPerBatch,
             ImagesPerItem = parse.GetValue(_images) ?? options.ImagesPerItem,
             TrainingLandmarks = parse.GetValue(_trainingLandmarks) ?? options.TrainingLandmarks,
-            Stage1 = options.Stage1 with { Epochs = parse.GetValue(_stage1Epochs) ?? options.Stage1.Epochs },
-            Stage2 = options.Stage2 with { Epochs = parse.GetValue(_stage2Epochs) ?? options.Stage2.Epochs },
+            Stage1 = options.Stage1 with { Epochs = parse.GetValue(_stage1Epochs) ?? options.Stage1.Epochs, LossWeights = LossWeights(parse, 1, options.Stage1) },
+            Stage2 = options.Stage2 with { Epochs = parse.GetValue(_stage2Epochs) ?? options.Stage2.Epochs, LossWeights = LossWeights(parse, 2, options.Stage2) },
             Optimizer = options.Optimizer with
             {
                 LearningRate = parse.GetValue(_learningRate) ?? options.Optimizer.LearningRate,
@@ -48,5 +64,35 @@ internal sealed class TrainingOverrides
         };
         result.Validate("command line");
         return result;
+    }
+
+    /// <summary>The stage's weights with the command line's <c>--loss-weight stageN.TERM=WEIGHT</c> values for it applied.</summary>
+    private IReadOnlyDictionary<string, double> LossWeights(ParseResult parse, int stage, StageOptions options)
+    {
+        var weights = new Dictionary<string, double>(options.LossWeights);
+        foreach (string text in parse.GetValue(_lossWeights) ?? [])
+        {
+            var (parsedStage, term, weight, _) = ParseLossWeight(text);
+            if (parsedStage == stage) weights[term!] = weight;
+        }
+        return weights;
+    }
+
+    /// <summary>
+    /// Reads <c>stage1.TERM=WEIGHT</c> or <c>stage2.TERM=WEIGHT</c>; the term must be a standard loss term and the weight
+    /// finite and not negative. Error says what is wrong, for the option's message.
+    /// </summary>
+    private static (int Stage, string? Term, double Weight, string? Error) ParseLossWeight(string text)
+    {
+        int equals = text.IndexOf('='), dot = text.IndexOf('.');
+        if (dot < 0 || equals < dot) return (0, null, 0, "expected STAGE.TERM=WEIGHT, e.g. stage2.globalTriplet=1");
+        int stage = text[..dot] switch { "stage1" => 1, "stage2" => 2, _ => 0 };
+        if (stage == 0) return (0, null, 0, $"the stage must be stage1 or stage2, got '{text[..dot]}'");
+        string term = text[(dot + 1)..equals];
+        if (!LossTermNames.All.Contains(term)) return (0, null, 0, $"'{term}' is not a loss term (the terms are {string.Join(", ", LossTermNames.All)})");
+        if (!double.TryParse(text[(equals + 1)..], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double weight)
+            || !double.IsFinite(weight) || weight < 0)
+            return (0, null, 0, $"the weight must be a finite number, not negative, got '{text[(equals + 1)..]}'");
+        return (stage, term, weight, null);
     }
 }

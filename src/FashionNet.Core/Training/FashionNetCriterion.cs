@@ -33,7 +33,8 @@ public sealed class FashionNetCriterion : IDisposable
 
     /// <summary>
     /// The paper's objective: landmark L2, visibility, category, attributes (when the training data has attribute
-    /// labels) and batch-hard triplet, named as in <see cref="LossTermNames"/>.
+    /// labels) and batch-hard triplet, named as in <see cref="LossTermNames"/>; then the triplet term on the global
+    /// feature alone, computed only where a stage weights it.
     /// </summary>
     /// <param name="tripletMargin">Margin of the triplet loss.</param>
     /// <param name="attributeWeights">Per-attribute w_pos / w_neg from the training set, or null when it has no attributes.</param>
@@ -42,7 +43,8 @@ public sealed class FashionNetCriterion : IDisposable
     {
         var terms = new List<ILossTerm> { new LandmarkTerm(), new VisibilityTerm(), new CategoryTerm() };
         if (attributeWeights is not null && attributeWeights.Positive.Count > 0) terms.Add(new AttributeTerm(attributeWeights, device));
-        terms.Add(new TripletTerm(tripletMargin));
+        terms.Add(TripletTerm.OnEmbedding(tripletMargin));
+        terms.Add(TripletTerm.OnGlobalFeature(tripletMargin));
         return new FashionNetCriterion(terms);
     }
 

@@ -40,8 +40,18 @@ public static class LossTermNames
     /// <summary>Batch-hard triplet loss on the embedding (<see cref="BatchHardMiner"/>, <see cref="TripletMarginLoss"/>).</summary>
     public const string Triplet = "triplet";
 
-    /// <summary>All of them, in the order the standard criterion computes them.</summary>
-    public static IReadOnlyList<string> All { get; } = [Landmarks, Visibility, Category, Attributes, Triplet];
+    /// <summary>
+    /// Batch-hard triplet loss on the global branch's feature alone (L2-normalized), not part of the paper's objective:
+    /// it gives the global branch a retrieval signal of its own, which the fused embedding does not (there the local
+    /// branch can carry the triplet term while the global branch learns less than it does alone).
+    /// </summary>
+    public const string GlobalTriplet = "globalTriplet";
+
+    /// <summary>The paper's five terms, in the order the standard criterion computes them.</summary>
+    public static IReadOnlyList<string> Paper { get; } = [Landmarks, Visibility, Category, Attributes, Triplet];
+
+    /// <summary>Every standard term: the paper's, then <see cref="GlobalTriplet"/>.</summary>
+    public static IReadOnlyList<string> All { get; } = [.. Paper, GlobalTriplet];
 }
 
 /// <summary>Landmark L2 at the visible annotated landmarks, in normalized coordinates.</summary>
@@ -121,19 +131,30 @@ internal sealed class AttributeTerm : ILossTerm
     public void Dispose() => _loss.Dispose();
 }
 
-/// <summary>Batch-hard triplet loss over the samples with an item identity.</summary>
-internal sealed class TripletTerm(double margin) : ILossTerm
+/// <summary>Batch-hard triplet loss over the samples with an item identity, on one feature of the output.</summary>
+/// <param name="name">The term's name.</param>
+/// <param name="feature">The L2-normalized feature the term mines and scores, from the output (in the caller's scope).</param>
+/// <param name="margin">The triplet margin.</param>
+internal sealed class TripletTerm(string name, Func<FashionNetOutput, Tensor> feature, double margin) : ILossTerm
 {
     private readonly BatchHardMiner _miner = new();
     private readonly TripletMarginLoss _loss = new(margin);
 
-    public string Name => LossTermNames.Triplet;
+    /// <summary>The paper's term, on the fused embedding.</summary>
+    public static TripletTerm OnEmbedding(double margin) => new(LossTermNames.Triplet, output => output.Embedding, margin);
+
+    /// <summary>The term on the global branch's feature alone (<see cref="LossTermNames.GlobalTriplet"/>).</summary>
+    public static TripletTerm OnGlobalFeature(double margin) =>
+        new(LossTermNames.GlobalTriplet, output => nn.functional.normalize(output.GlobalFeature, p: 2, dim: 1), margin);
+
+    public string Name => name;
 
     public Tensor? Compute(FashionNetOutput output, FashionBatch batch)
     {
         if (batch.LabelCounts.Items == 0) return null;
-        using var triplets = _miner.call(output.Embedding, batch.ItemIndices);
-        return _loss.call(output.Embedding, triplets);
+        var embeddings = feature(output);
+        using var triplets = _miner.call(embeddings, batch.ItemIndices);
+        return _loss.call(embeddings, triplets);
     }
 
     public void Dispose()

@@ -122,8 +122,8 @@ public sealed record TrainingOptions
         LossWeights = Weights((LossTermNames.Landmarks, 5), (LossTermNames.Visibility, 5), (LossTermNames.Category, 1), (LossTermNames.Attributes, 1), (LossTermNames.Triplet, 1)),
     };
 
-    /// <summary>Stage 2: starts from the best stage-1 model; by default every term weighted 1.</summary>
-    public StageOptions Stage2 { get; init; } = new() { Epochs = 4, LossWeights = Weights([.. LossTermNames.All.Select(name => (name, 1.0))]) };
+    /// <summary>Stage 2: starts from the best stage-1 model; by default each of the paper's terms weighted 1.</summary>
+    public StageOptions Stage2 { get; init; } = new() { Epochs = 4, LossWeights = Weights([.. LossTermNames.Paper.Select(name => (name, 1.0))]) };
 
     /// <summary>Triplet margin (Euclidean distance between L2-normalized embeddings).</summary>
     public double TripletMargin { get; init; } = 0.2;

@@ -1,4 +1,5 @@
 using FashionNet.Checkpoints;
+using FashionNet.Training;
 
 namespace FashionNet.Tests.Cli;
 
@@ -51,6 +52,9 @@ public sealed class CliFixture : IDisposable
         }
     }
 
+    /// <summary>The stage-2 weight of <see cref="LossTermNames.GlobalTriplet"/> the fixture's training sets on the command line.</summary>
+    public const double GlobalTripletWeight = 0.5;
+
     public string IndexFile => Path.Combine(Directory, "gallery.fnidx");
 
     /// <summary>The gallery index of the synthetic set, built with the best checkpoint on first use.</summary>
@@ -85,7 +89,8 @@ public sealed class CliFixture : IDisposable
 
     private InterruptedTraining TrainInterruptedThenResumed()
     {
-        string[] arguments = TrainArguments(Data, RunDirectory, stage2Epochs: 1);
+        // The extra loss term in stage 2 only, so the test can see the override reach that stage's objective and no other.
+        string[] arguments = TrainArguments(Data, RunDirectory, stage2Epochs: 1, "--loss-weight", $"stage2.{LossTermNames.GlobalTriplet}={GlobalTripletWeight}");
         string last = Path.Combine(RunDirectory, "last.ckpt");
         CommandResult interrupted;
         using (var training = FashionNetCommand.StartWithDefaultSigint(Directory, arguments))

@@ -35,7 +35,7 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
         {
             "train",
             "--data --format --out --config --backbone --image-size --global-only --stage1-data --stage1-format --validation-items --resume "
-            + "--stage1-epochs --stage2-epochs --lr --optimizer --clip --items-per-batch --training-landmarks"
+            + "--stage1-epochs --stage2-epochs --lr --optimizer --clip --items-per-batch --training-landmarks --loss-weight"
         },
         { "evaluate", "--checkpoint --baseline --data --format --out --contact-sheet --runtime" },
         { "index", "--checkpoint --baseline --data --images --out --append --runtime" },
@@ -73,6 +73,21 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
             file => Assert.True(File.Exists(Path.Combine(fixture.RunDirectory, file)), file));
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(fixture.RunDirectory, "summary.json")));
         Assert.Equal(fixture.BestCheckpoint, summary.RootElement.GetProperty("bestCheckpoint").GetString());
+    }
+
+    [Fact]
+    public void A_loss_weight_given_on_the_command_line_reaches_its_stage_and_only_that_one()
+    {
+        Assert.True(fixture.Training.Resumed.ExitCode == 0, fixture.Training.Resumed.ToString());
+        string term = $"loss/{LossTermNames.GlobalTriplet}";
+
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(fixture.RunDirectory, "config.json")));
+        Assert.Equal(CliFixture.GlobalTripletWeight, config.RootElement.GetProperty("stage2").GetProperty("lossWeights").GetProperty(LossTermNames.GlobalTriplet).GetDouble());
+        Assert.False(config.RootElement.GetProperty("stage1").GetProperty("lossWeights").TryGetProperty(LossTermNames.GlobalTriplet, out _));
+        var steps = TrainingLog.Read(Path.Combine(fixture.RunDirectory, "metrics.jsonl")).Where(e => e.Kind == TrainingLogKind.Step).ToList();
+        Assert.All(steps.Where(e => e.Stage == 1), e => Assert.DoesNotContain(term, e.Values.Keys));
+        Assert.All(steps.Where(e => e.Stage == 2), e => Assert.Contains(term, e.Values.Keys));
+        Assert.Contains(steps, e => e.Stage == 2);
     }
 
     [Fact]
@@ -159,6 +174,9 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
         { "a value outside the allowed list", ["--format", "jpeg2"] },
         { "a value of the wrong type", ["--image-size", "huge"] },
         { "a required option left out", ["--out"] },
+        { "a loss weight for a term that does not exist", ["--loss-weight", "stage2.globalTripplet=1", "is not a loss term"] },
+        { "a loss weight for a stage that does not exist", ["--loss-weight", "stage3.triplet=1", "stage1 or stage2"] },
+        { "a negative loss weight", ["--loss-weight", "stage1.triplet=-1", "not negative"] },
     };
 
     [Theory]
@@ -171,7 +189,8 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
             case "an unknown option": arguments.Add("--bogus"); break;
             case "a value outside the allowed list": arguments[arguments.IndexOf("--format") + 1] = "jpeg2"; break;
             case "a value of the wrong type": arguments[arguments.IndexOf("--image-size") + 1] = "huge"; break;
-            default: arguments.RemoveRange(arguments.IndexOf("--out"), 2); break;
+            case "a required option left out": arguments.RemoveRange(arguments.IndexOf("--out"), 2); break;
+            default: arguments.AddRange(named[..2]); break;
         }
 
         AssertOneLineError(Run([.. arguments]), named);

@@ -22,6 +22,7 @@ public class FashionNetCriterionTests
     private static readonly Dictionary<string, double> AllWeights = new()
     {
         [LossTermNames.Landmarks] = 20, [LossTermNames.Visibility] = 2, [LossTermNames.Category] = 0.5, [LossTermNames.Attributes] = 3, [LossTermNames.Triplet] = 1.5,
+        [LossTermNames.GlobalTriplet] = 0.7,
     };
 
     private static FashionNetCriterion Criterion() =>
@@ -31,7 +32,7 @@ public class FashionNetCriterionTests
     private static FashionNetOutput Output(Generator generator)
     {
         Tensor Leaf(params long[] shape) => randn(shape, generator: generator).requires_grad_(true);
-        return new FashionNetOutput(nn.functional.normalize(Leaf(Batch, Dimension), p: 2, dim: 1), Leaf(Batch, 2), Leaf(Batch, 2),
+        return new FashionNetOutput(nn.functional.normalize(Leaf(Batch, Dimension), p: 2, dim: 1), Leaf(Batch, Dimension), Leaf(Batch, 2),
             Leaf(Batch, 8, 2).sigmoid(), Leaf(Batch, 8), Leaf(Batch, Categories), Leaf(Batch, Attributes));
     }
 
@@ -87,6 +88,7 @@ public class FashionNetCriterionTests
         using var miner = new BatchHardMiner();
         using var tripletLoss = new TripletMarginLoss(0.2);
         var weights = AttributeWeights.FromLabels(tensor(new float[] { 1, 0, 1, 0, 0, 1 }, [2, Attributes]), ones(2, Attributes)).ToTensors();
+        var globalEmbedding = nn.functional.normalize(output.GlobalFeature, p: 2, dim: 1);
         var expected = new Dictionary<string, Tensor>
         {
             [LossTermNames.Landmarks] = landmarkLoss.call(output.Landmarks, batch.Landmarks.Positions, batch.Landmarks.Visible),
@@ -95,6 +97,7 @@ public class FashionNetCriterionTests
             [LossTermNames.Category] = categoryLoss.call(output.CategoryLogits, batch.Categories),
             [LossTermNames.Attributes] = KernelFunctional.WeightedAttributeLoss(output.AttributeLogits, batch.Attributes, batch.AttributeMask, weights.Positive, weights.Negative),
             [LossTermNames.Triplet] = tripletLoss.call(output.Embedding, miner.call(output.Embedding, batch.ItemIndices)),
+            [LossTermNames.GlobalTriplet] = tripletLoss.call(globalEmbedding, miner.call(globalEmbedding, batch.ItemIndices)),
         };
 
         Assert.Equal(expected.Keys.Order(), loss.Terms.Keys.Order());
@@ -121,7 +124,25 @@ public class FashionNetCriterionTests
             zeros(Batch, 0), zeros(Batch, 0), tensor(new long[] { 0, 0, 1, 1 }), new BatchLabelCounts(0, 0, 0, Items: 4), [0, 1, 2, 3], new CropGeometry[Batch],
             new ImageSize[Batch], new ImageOrientation[Batch], []);
         var photos = criterion.Compute(Output(new Generator(3)), unlabelled, AllWeights);
-        Assert.Equal([LossTermNames.Triplet], photos.Terms.Keys);
+        Assert.Equal([LossTermNames.Triplet, LossTermNames.GlobalTriplet], photos.Terms.Keys);
+    }
+
+    [Fact]
+    public void TheGlobalTripletTermTrainsTheGlobalFeatureAndNotTheFusedEmbedding()
+    {
+        using var scope = NewDisposeScope();
+        using var criterion = Criterion();
+        using var batch = LabelledBatch();
+        var fused = randn([Batch, Dimension], generator: new Generator(8)).requires_grad_(true);
+        var output = Output(new Generator(7)) with { Embedding = nn.functional.normalize(fused, p: 2, dim: 1) };
+
+        var loss = criterion.Compute(output, batch, new Dictionary<string, double> { [LossTermNames.GlobalTriplet] = 1 });
+        loss.Total.backward();
+
+        Assert.Equal([LossTermNames.GlobalTriplet], loss.Terms.Keys);
+        Assert.True(loss.Total.item<float>() > 0, "the random global features should violate the margin for some anchor");
+        Assert.True(output.GlobalFeature.grad is { } grad && grad.abs().sum().item<float>() > 0, "no gradient reached the global feature");
+        Assert.Null(fused.grad);
     }
 
     [Fact]
