@@ -26,7 +26,10 @@ for seed in "${seeds[@]}"; do
     variant_flag=()
     [ "$variant" = global ] && variant_flag=(--global-only)
     echo "== $variant, seed $seed ($(date -u +%H:%M:%S))"
-    "${fashionnet[@]}" train "${training[@]}" "${variant_flag[@]}" --seed "$seed" --out "$run" > "$run.log" 2>&1
+    # A finished training (its summary.json written last) is evaluated, not trained again.
+    if [ ! -f "$run/summary.json" ]; then
+      "${fashionnet[@]}" train "${training[@]}" "${variant_flag[@]}" --seed "$seed" --out "$run" > "$run.log" 2>&1
+    fi
     "${fashionnet[@]}" evaluate --checkpoint "$run/best.ckpt" --data "$sample" --format inshop --categories-from-path \
       --out "$run/test.json" --contact-sheet "$run/test-queries.png" > "$run-test.log" 2>&1
     "${fashionnet[@]}" evaluate --checkpoint "$run/best.ckpt" --data ../shared/data/fashion-landmarks-robot --format landmarks \
