@@ -1,5 +1,8 @@
+using FashionNet.Data.Loading;
 using FashionNet.Inference;
 using FashionNet.Inference.Onnx;
+using FashionNet.Model.Export;
+using Microsoft.ML.OnnxRuntime;
 using FashionNet.Model.Pretrained;
 using FashionNet.Retrieval;
 using Xunit.Abstractions;
@@ -97,6 +100,47 @@ public sealed class OnnxEmbedderTests(OnnxInferenceFixture shared, ITestOutputHe
         Assert.Throws<ArgumentOutOfRangeException>(() => new OnnxRuntimeOptions { Threads = 0 }.Validate());
     }
 
+    [Fact]
+    public void Int8_calibrated_on_gallery_photos_embeds_near_the_float_model_with_integer_convolutions()
+    {
+        using var torchEmbedder = fixture.LoadEmbedder();
+        var options = new OnnxRuntimeOptions { Threads = 1 };
+        var calibration = FashionDataLoader.ForEvaluation(fixture.Dataset, [.. fixture.Gallery], torchEmbedder.ImageSize, torchEmbedder.Normalizer, 8).ReadEpoch(0).ToList();
+        IReadOnlyList<OnnxActivationRange> ranges;
+        OnnxFashionNetEmbedder int8;
+        try
+        {
+            ranges = OnnxInt8Calibration.MeasureRanges(torchEmbedder.Model, torchEmbedder.ImageSize, calibration.Select(b => b.Images), options);
+            int8 = OnnxFashionNetEmbedder.QuantizedFromEmbedder(torchEmbedder, calibration.Select(b => b.Images), options);
+        }
+        finally
+        {
+            foreach (var batch in calibration) batch.Dispose();
+        }
+        using var quantized = int8;
+
+        using var expected = ImageEmbedding.EmbedImages(shared.Onnx, Photos(6));
+        using var actual = ImageEmbedding.EmbedImages(quantized, Photos(6));
+
+        var cosines = (expected * actual).sum(1).data<float>().ToArray();
+        output.WriteLine($"cosine(float, int8) over 6 photos: {string.Join(" ", cosines.Select(c => c.ToString("F4")))}");
+        Assert.All(cosines, c => Assert.True(c >= 0.99f, $"cosine {c:F4}"));
+        Assert.True(quantized.IsInt8);
+        Assert.Equal(shared.Onnx.Fingerprint, quantized.Fingerprint);
+
+        // ONNX Runtime fuses the QDQ pairs into integer operators: no float convolution is left.
+        string optimized = fixture.NewPath("int8-optimized.onnx");
+        Directory.CreateDirectory(Path.GetDirectoryName(optimized)!);
+        using (var sessionOptions = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, OptimizedModelFilePath = optimized })
+        using (new InferenceSession(FashionNetOnnxExporter.ExportInt8(torchEmbedder.Model, ranges), sessionOptions))
+        {
+        }
+        var operators = OnnxOperatorCounts(File.ReadAllBytes(optimized));
+        output.WriteLine(string.Join(", ", operators.OrderBy(o => o.Key).Select(o => $"{o.Key} {o.Value}")));
+        Assert.True(operators.GetValueOrDefault("QLinearConv") > 0, "no QLinearConv");
+        Assert.Equal(0, operators.GetValueOrDefault("Conv"));
+    }
+
     [SkippableFact]
     public void The_baseline_embeds_as_with_LibTorch_under_the_same_fingerprint()
     {
@@ -112,5 +156,53 @@ public sealed class OnnxEmbedderTests(OnnxInferenceFixture shared, ITestOutputHe
         Assert.True(difference <= 1e-5f, $"embeddings differ by {difference:E2}");
         Assert.Equal(torchEmbedder.Fingerprint, onnx.Fingerprint);
         Assert.Equal((224, 512), (onnx.ImageSize, onnx.Dimension));
+    }
+
+    /// <summary>The operator types of an ONNX model's main graph, counted (a minimal protobuf walk: ModelProto.graph, GraphProto.node, NodeProto.op_type).</summary>
+    private static Dictionary<string, int> OnnxOperatorCounts(byte[] model)
+    {
+        var counts = new Dictionary<string, int>();
+        foreach (var graph in Fields(model, 7))
+        foreach (var node in Fields(graph, 1))
+        foreach (var opType in Fields(node, 4))
+        {
+            string name = System.Text.Encoding.UTF8.GetString(opType);
+            counts[name] = counts.GetValueOrDefault(name) + 1;
+        }
+        return counts;
+    }
+
+    /// <summary>The length-delimited fields numbered <paramref name="field"/> of a protobuf message.</summary>
+    private static IEnumerable<byte[]> Fields(byte[] message, int field)
+    {
+        int position = 0;
+        long Varint()
+        {
+            long value = 0;
+            for (int shift = 0; ; shift += 7)
+            {
+                byte b = message[position++];
+                value |= (long)(b & 0x7f) << shift;
+                if (b < 0x80) return value;
+            }
+        }
+        var found = new List<byte[]>();
+        while (position < message.Length)
+        {
+            long key = Varint();
+            switch (key & 7)
+            {
+                case 0: Varint(); break;
+                case 1: position += 8; break;
+                case 5: position += 4; break;
+                case 2:
+                    int length = (int)Varint();
+                    if (key >> 3 == field) found.Add(message[position..(position + length)]);
+                    position += length;
+                    break;
+                default: throw new InvalidDataException($"protobuf wire type {key & 7} at byte {position}");
+            }
+        }
+        return found;
     }
 }

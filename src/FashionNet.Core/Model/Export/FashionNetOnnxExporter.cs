@@ -56,14 +56,46 @@ public static class FashionNetOnnxExporter
     /// <summary>The ONNX model of <paramref name="model"/>'s evaluation-mode forward pass (see the class remarks).</summary>
     /// <param name="model">The model, on any device, in either mode (the export computes evaluation mode).</param>
     /// <exception cref="NotSupportedException">The backbone or the landmark source cannot be exported (the message says which).</exception>
-    public static byte[] Export(FashionNetModel model)
+    public static byte[] Export(FashionNetModel model) => Export(model, graph => new Float32Precision(graph));
+
+    /// <summary>
+    /// <see cref="Export(FashionNetModel)"/>'s model with each activation of the convolutional network that
+    /// <see cref="ExportInt8"/> quantizes also given as an output: run it on calibration images to measure their ranges.
+    /// </summary>
+    /// <param name="model">The model.</param>
+    /// <exception cref="NotSupportedException">The model cannot be exported.</exception>
+    public static OnnxCalibrationProbe ExportCalibrationProbe(FashionNetModel model)
+    {
+        CalibrationProbePrecision? probe = null;
+        byte[] bytes = Export(model, graph => probe = new CalibrationProbePrecision(graph));
+        return new OnnxCalibrationProbe(bytes, [.. probe!.Outputs]);
+    }
+
+    /// <summary>
+    /// The model with its convolutional network in int8 (ONNX's QDQ form, which ONNX Runtime runs as integer
+    /// convolutions: uint8 activations from <paramref name="ranges"/>, int8 weights per output channel); landmark
+    /// pooling, the fully connected layers and the outputs stay float32. Quantization changes the outputs by more than
+    /// rounding: measure retrieval with it before using it (benchmarks/FashionNet.Peers recall).
+    /// </summary>
+    /// <param name="model">The model.</param>
+    /// <param name="ranges">Each activation's range on calibration images, in the order of <see cref="ExportCalibrationProbe"/>'s outputs.</param>
+    /// <exception cref="ArgumentException">The ranges are not one per activation of this model, or one is not finite.</exception>
+    /// <exception cref="NotSupportedException">The model cannot be exported.</exception>
+    public static byte[] ExportInt8(FashionNetModel model, IReadOnlyList<OnnxActivationRange> ranges)
+    {
+        ArgumentNullException.ThrowIfNull(ranges);
+        return Export(model, graph => new Int8Precision(graph, ranges));
+    }
+
+    private static byte[] Export(FashionNetModel model, Func<OnnxGraphBuilder, ConvolutionPrecision> precisionOf)
     {
         ArgumentNullException.ThrowIfNull(model);
         var resnet = RequireSupported(model);
         var o = model.Options;
         var graph = new OnnxGraphBuilder();
+        var precision = precisionOf(graph);
         using var scope = NewDisposeScope();
-        var emitter = new ResNetEmitter(graph, resnet);
+        var emitter = new ResNetEmitter(graph, resnet, precision);
         var images = new FeatureMap(graph.Input(ImagesInput, OnnxElementType.Float, OnnxGraphBuilder.BatchDimension, 3, o.ImageHeight, o.ImageWidth), 3, o.ImageHeight, o.ImageWidth);
         var (trunk, stride8) = emitter.Trunk(images);
         var children = Children(model);
@@ -97,6 +129,7 @@ public static class FashionNetOnnxExporter
         graph.Output(LandmarksOutput, OnnxElementType.Float, OnnxGraphBuilder.BatchDimension, o.LandmarkCount, 2);
         graph.Output(VisibilityLogitsOutput, OnnxElementType.Float, OnnxGraphBuilder.BatchDimension, o.LandmarkCount);
         graph.Output(CategoryLogitsOutput, OnnxElementType.Float, OnnxGraphBuilder.BatchDimension, o.CategoryCount);
+        precision.Complete();
         return graph.ToModel("FashionNet", Producer, ProducerVersion);
     }
 
@@ -125,7 +158,7 @@ public static class FashionNetOnnxExporter
         var resnet = RequireResNet(backbone);
         var graph = new OnnxGraphBuilder();
         using var scope = NewDisposeScope();
-        var emitter = new ResNetEmitter(graph, resnet);
+        var emitter = new ResNetEmitter(graph, resnet, new Float32Precision(graph));
         var images = new FeatureMap(graph.Input(ImagesInput, OnnxElementType.Float, OnnxGraphBuilder.BatchDimension, 3, imageSize, imageSize), 3, imageSize, imageSize);
         var (trunk, _) = emitter.Trunk(images);
         var map = emitter.Stage(Child<Sequential>(resnet, "layer4"), trunk);
@@ -259,7 +292,7 @@ public static class FashionNetOnnxExporter
         return graph.Node("Gemm", inputs, [OnnxNodeAttribute.Of("transB", 1L)], output);
     }
 
-    private static float[] Floats(Tensor tensor) => tensor.detach().cpu().to(ScalarType.Float32).contiguous().data<float>().ToArray();
+    internal static float[] Floats(Tensor tensor) => tensor.detach().cpu().to(ScalarType.Float32).contiguous().data<float>().ToArray();
 
     private static Dictionary<string, nn.Module> Children(nn.Module module) =>
         module.named_children().ToDictionary(child => child.name, child => child.module, StringComparer.Ordinal);
@@ -271,23 +304,20 @@ public static class FashionNetOnnxExporter
             ? typed
             : throw new InvalidOperationException($"The model has no {typeof(T).Name} '{name}': the exporter does not know this version of the model.");
 
-    /// <summary>A value of the graph that is a feature map, with its static sizes.</summary>
-    private readonly record struct FeatureMap(string Name, long Channels, long Height, long Width);
-
     /// <summary>Emits the convolutional part of a <see cref="ResNet"/>, batch normalization folded into each convolution.</summary>
-    private sealed class ResNetEmitter(OnnxGraphBuilder graph, ResNet resnet)
+    private sealed class ResNetEmitter(OnnxGraphBuilder graph, ResNet resnet, ConvolutionPrecision precision)
     {
         private readonly int _mainPathLength = resnet.Block == ResidualBlockKind.Basic ? 2 : 3;
 
         /// <summary>Stem and layer1..layer3: the trunk map and the stride-8 map (layer2's output).</summary>
         public (FeatureMap Trunk, FeatureMap Stride8) Trunk(FeatureMap images)
         {
-            var x = ConvolutionWithNorm(Child<Conv2d>(resnet, "conv1"), Child<BatchNorm2d>(resnet, "bn1"), images);
-            x = x with { Name = graph.Node("Relu", [x.Name]) };
+            var x = ConvolutionWithNorm(Child<Conv2d>(resnet, "conv1"), Child<BatchNorm2d>(resnet, "bn1"), precision.Activation(images), relu: true);
             long pooledHeight = (x.Height + 2 - 3) / 2 + 1, pooledWidth = (x.Width + 2 - 3) / 2 + 1;
-            x = new FeatureMap(graph.Node("MaxPool", [x.Name],
+            var pooled = new FeatureMap(graph.Node("MaxPool", [x.Name],
                 [OnnxNodeAttribute.List("kernel_shape", 3L, 3L), OnnxNodeAttribute.List("strides", 2L, 2L), OnnxNodeAttribute.List("pads", 1L, 1L, 1L, 1L)]),
                 x.Channels, pooledHeight, pooledWidth);
+            x = precision.WithinRangeOf(pooled, x);
             var stride8 = Stage(Child<Sequential>(resnet, "layer2"), Stage(Child<Sequential>(resnet, "layer1"), x));
             return (Stage(Child<Sequential>(resnet, "layer3"), stride8), stride8);
         }
@@ -303,17 +333,16 @@ public static class FashionNetOnnxExporter
         {
             var convolutions = block.Convolutions().ToList();
             var x = input;
-            for (int i = 0; i < _mainPathLength; i++)
-            {
-                x = ConvolutionWithNorm(convolutions[i].Conv, convolutions[i].Norm, x);
-                if (i < _mainPathLength - 1) x = x with { Name = graph.Node("Relu", [x.Name]) };
-            }
-            var shortcut = convolutions.Count > _mainPathLength ? ConvolutionWithNorm(convolutions[^1].Conv, convolutions[^1].Norm, input) : input;
-            return x with { Name = graph.Node("Relu", [graph.Node("Add", [x.Name, shortcut.Name])]) };
+            for (int i = 0; i < _mainPathLength; i++) x = ConvolutionWithNorm(convolutions[i].Conv, convolutions[i].Norm, x, relu: i < _mainPathLength - 1);
+            var shortcut = convolutions.Count > _mainPathLength ? ConvolutionWithNorm(convolutions[^1].Conv, convolutions[^1].Norm, input, relu: false) : input;
+            return precision.Activation(x with { Name = graph.Node("Relu", [graph.Node("Add", [x.Name, shortcut.Name])]), Quantization = null });
         }
 
-        /// <summary>A convolution followed by evaluation-mode batch normalization, as one convolution with bias.</summary>
-        private FeatureMap ConvolutionWithNorm(Conv2d conv, BatchNorm2d norm, FeatureMap input)
+        /// <summary>
+        /// A convolution followed by evaluation-mode batch normalization, as one convolution with bias, and a ReLU when
+        /// <paramref name="relu"/>: an activation of the precision.
+        /// </summary>
+        private FeatureMap ConvolutionWithNorm(Conv2d conv, BatchNorm2d norm, FeatureMap input, bool relu)
         {
             if (conv.padding is not { } padding || conv.groups != 1 || conv.dilation.Any(d => d != 1) || conv.padding_mode != PaddingModes.Zeros)
                 throw new NotSupportedException("ONNX export supports plain convolutions (explicit zero padding, no groups, no dilation).");
@@ -329,15 +358,16 @@ public static class FashionNetOnnxExporter
             var foldedBias = (bias - mean) * scale + beta;
 
             long[] kernel = conv.kernel_size, stride = conv.stride;
-            var output = graph.Node("Conv", [input.Name, graph.Constant(Floats(foldedWeight), foldedWeight.shape), graph.Constant(Floats(foldedBias), foldedBias.shape)],
+            var (weightName, biasName) = precision.Parameters(foldedWeight, foldedBias, input);
+            var output = graph.Node("Conv", [input.Name, weightName, biasName],
             [
                 OnnxNodeAttribute.List("kernel_shape", kernel),
                 OnnxNodeAttribute.List("strides", stride),
                 OnnxNodeAttribute.List("pads", padding[0], padding[1], padding[0], padding[1]),
             ]);
-            return new FeatureMap(output, conv.out_channels,
+            return precision.Activation(new FeatureMap(relu ? graph.Node("Relu", [output]) : output, conv.out_channels,
                 (input.Height + 2 * padding[0] - kernel[0]) / stride[0] + 1,
-                (input.Width + 2 * padding[1] - kernel[1]) / stride[1] + 1);
+                (input.Width + 2 * padding[1] - kernel[1]) / stride[1] + 1));
         }
     }
 }

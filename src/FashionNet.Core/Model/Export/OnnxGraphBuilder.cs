@@ -7,6 +7,9 @@ namespace FashionNet.Model.Export;
 internal enum OnnxElementType
 {
     Float = 1,
+    UInt8 = 2,
+    Int8 = 3,
+    Int32 = 6,
     Int64 = 7,
     Bool = 9,
     Double = 11,
@@ -59,6 +62,15 @@ internal sealed class OnnxGraphBuilder
     /// <summary>A float64 constant.</summary>
     public string Constant(double[] values, params long[] shape) => Initializer(OnnxElementType.Double, MemoryMarshal.AsBytes(values.AsSpan()), shape);
 
+    /// <summary>An int8 constant (quantized weights, their zero points).</summary>
+    public string Constant(sbyte[] values, params long[] shape) => Initializer(OnnxElementType.Int8, MemoryMarshal.AsBytes(values.AsSpan()), shape);
+
+    /// <summary>A uint8 constant (zero points of quantized activations).</summary>
+    public string Constant(byte[] values, params long[] shape) => Initializer(OnnxElementType.UInt8, values, shape);
+
+    /// <summary>An int32 constant (quantized biases, their zero points).</summary>
+    public string Constant(int[] values, params long[] shape) => Initializer(OnnxElementType.Int32, MemoryMarshal.AsBytes(values.AsSpan()), shape);
+
     /// <summary>An int64 constant.</summary>
     public string Constant(long[] values, params long[] shape) => Initializer(OnnxElementType.Int64, MemoryMarshal.AsBytes(values.AsSpan()), shape);
 
@@ -109,7 +121,12 @@ internal sealed class OnnxGraphBuilder
     {
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("ONNX export writes little-endian tensor data and needs a little-endian machine.");
         long count = shape.Aggregate(1L, (product, dim) => product * dim);
-        int elementSize = type switch { OnnxElementType.Float => 4, OnnxElementType.Bool => 1, _ => 8 };
+        int elementSize = type switch
+        {
+            OnnxElementType.Bool or OnnxElementType.UInt8 or OnnxElementType.Int8 => 1,
+            OnnxElementType.Float or OnnxElementType.Int32 => 4,
+            _ => 8,
+        };
         if (count * elementSize != littleEndianData.Length)
             throw new ArgumentException($"A constant of shape [{string.Join(", ", shape)}] needs {count * elementSize} bytes, got {littleEndianData.Length}.");
         string name = NewName();
