@@ -5,7 +5,7 @@ namespace FashionNet.Cli.Commands;
 
 /// <summary>
 /// The options that pick an embedding (<c>--checkpoint</c> or <c>--baseline</c>), what runs it (<c>--runtime</c>,
-/// <c>--device</c>) and how it is fed (<c>--batch</c>).
+/// <c>--device</c>, <c>--calibration-images</c>) and how it is fed (<c>--batch</c>).
 /// </summary>
 internal sealed class EmbedderChoice
 {
@@ -17,6 +17,7 @@ internal sealed class EmbedderChoice
         Batch = new Option<int>("--batch") { Description = "Images per batch.", DefaultValueFactory = _ => 32 };
         Device = DeviceOption.Create();
         Runtime = RuntimeOption.Create();
+        Calibration = RuntimeOption.CreateCalibration();
     }
 
     public Option<FileInfo> Checkpoint { get; }
@@ -29,6 +30,8 @@ internal sealed class EmbedderChoice
 
     public Option<string> Runtime { get; }
 
+    public Option<string?> Calibration { get; }
+
     /// <summary>The options, added to <paramref name="command"/>; <paramref name="required"/>: one of the two must be given.</summary>
     public static EmbedderChoice AddTo(Command command, bool required = true)
     {
@@ -38,6 +41,7 @@ internal sealed class EmbedderChoice
         command.Options.Add(choice.Batch);
         command.Options.Add(choice.Device);
         command.Options.Add(choice.Runtime);
+        command.Options.Add(choice.Calibration);
         command.Validators.Add(result =>
         {
             bool checkpoint = result.GetResult(choice.Checkpoint) is not null, baseline = result.GetResult(choice.Baseline) is not null;
@@ -58,7 +62,7 @@ internal sealed class EmbedderChoice
     }
 
     /// <summary>Loads embedders with the chosen runtime, onto the chosen device.</summary>
-    public IEmbedderLoader Loader(ParseResult parse) => RuntimeOption.Loader(parse, Runtime, Device);
+    public IEmbedderLoader Loader(ParseResult parse) => RuntimeOption.Loader(parse, Runtime, Device, Calibration);
 
     /// <summary>Whether ONNX Runtime was chosen.</summary>
     public bool IsOnnx(ParseResult parse) => RuntimeOption.IsOnnx(parse, Runtime);

@@ -61,7 +61,7 @@ internal static class EvaluateCommand
         if (choice.IsOnnx(parse) && (protocol == EvaluationProtocol.Predictions || localLandmarks != LandmarkSource.Predicted))
         {
             string needs = protocol == EvaluationProtocol.Predictions ? $"--format {format}" : $"--local-landmarks {localLandmarks}";
-            throw new ArgumentException($"--runtime onnx measures retrieval at predicted landmarks only: {needs} needs --runtime torch.");
+            throw new ArgumentException($"--runtime {parse.GetValue(choice.Runtime)} measures retrieval at predicted landmarks only: {needs} needs --runtime torch.");
         }
 
         using var cancel = CliCancellation.OnCtrlC();
@@ -74,7 +74,7 @@ internal static class EvaluateCommand
         }
         AnsiConsole.MarkupLineInterpolated($"[bold]{protocol}[/] on {dataset.Root} with [bold]{embedder.Fingerprint}[/]");
         if (choice.IsOnnx(parse) && parse.GetValue(choice.Checkpoint) is not null)
-            AnsiConsole.MarkupLine("[yellow]--runtime onnx measures retrieval only: the category, attribute and landmark measures need --runtime torch[/]");
+            AnsiConsole.MarkupLineInterpolated($"[yellow]--runtime {parse.GetValue(choice.Runtime)} measures retrieval only: the category, attribute and landmark measures need --runtime torch[/]");
 
         int images = DatasetEvaluation.ImagesOf(dataset, protocol).All.Count;
         var options = new DatasetEvaluationOptions { Embedding = choice.Options(parse) };

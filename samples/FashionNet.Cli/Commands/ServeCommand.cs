@@ -27,9 +27,10 @@ internal static class ServeCommand
         var maxTop = new Option<int>("--max-top") { Description = "Most matches one search may ask for.", DefaultValueFactory = _ => defaults.MaxTop };
         var device = DeviceOption.Create();
         var runtime = RuntimeOption.Create();
+        var calibration = RuntimeOption.CreateCalibration();
         var command = new Command("serve", "Serve visual search over HTTP: a JSON API with its OpenAPI document, the gallery's photos and a web page.")
         {
-            index, checkpoint, urls, galleryRoot, batch, concurrency, queue, timeout, maxUpload, maxTop, device, runtime,
+            index, checkpoint, urls, galleryRoot, batch, concurrency, queue, timeout, maxUpload, maxTop, device, runtime, calibration,
         };
         command.SetAction(parse =>
         {
@@ -48,7 +49,7 @@ internal static class ServeCommand
                 MaxRequestBytes = parse.GetValue(maxUpload),
                 MaxTop = parse.GetValue(maxTop),
                 Device = DeviceOption.Get(parse, device),
-                Embedders = RuntimeOption.Loader(parse, runtime, device),
+                Embedders = RuntimeOption.Loader(parse, runtime, device, calibration),
             };
             return Serve(options);
         });

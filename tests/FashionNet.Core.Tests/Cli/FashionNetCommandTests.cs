@@ -37,10 +37,10 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
             "--data --format --out --config --backbone --image-size --global-only --stage1-data --stage1-format --validation-items --resume "
             + "--stage1-epochs --stage2-epochs --lr --optimizer --clip --items-per-batch --training-landmarks --loss-weight"
         },
-        { "evaluate", "--checkpoint --baseline --data --format --out --contact-sheet --runtime" },
-        { "index", "--checkpoint --baseline --data --images --out --append --runtime" },
-        { "query", "--index --image --top --sheet --runtime" },
-        { "serve", "--index --checkpoint --urls --gallery-root --batch --concurrency --queue --timeout --max-upload --max-top --runtime" },
+        { "evaluate", "--checkpoint --baseline --data --format --out --contact-sheet --runtime --calibration-images" },
+        { "index", "--checkpoint --baseline --data --images --out --append --runtime --calibration-images" },
+        { "query", "--index --image --top --sheet --runtime --calibration-images" },
+        { "serve", "--index --checkpoint --urls --gallery-root --batch --concurrency --queue --timeout --max-upload --max-top --runtime --calibration-images" },
         { "ablation", "--global --full --config --out" },
     };
 
@@ -142,6 +142,27 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
         // The same table of matches; scores may differ in the last printed digit. (The sheet's line after it names another file.)
         static string Matches(CommandResult result) => Regex.Replace(result.Output[..result.Output.IndexOf("contact sheet written", StringComparison.Ordinal)], @"\d\.\d{4}", "#");
         Assert.Equal(Matches(torchResult), Matches(onnxResult));
+    }
+
+    [Fact]
+    public void Querying_in_int8_calibrated_on_the_photos_finds_the_match_LibTorch_ranks_first()
+    {
+        Assert.True(fixture.Indexing.ExitCode == 0, fixture.Indexing.ToString());
+        string query = Directory.EnumerateFiles(Path.Combine(fixture.Data, "inshop", "img"), "*.jpg", SearchOption.AllDirectories).Order().Last();
+        string folder = NewFolder("query-int8");
+        string[] arguments = ["query", "--index", fixture.IndexFile, "--image", query, "--top", "4", "--sheet", Path.Combine(folder, "sheet.png")];
+
+        var torchResult = Run(arguments);
+        var int8Result = Run([.. arguments, "--runtime", "onnx-int8", "--calibration-images", Path.Combine(fixture.Data, "inshop", "img")]);
+        var uncalibrated = Run([.. arguments, "--runtime", "onnx-int8"]);
+
+        Assert.True(int8Result.ExitCode == 0, int8Result.ToString());
+        Assert.Empty(int8Result.Error);
+        // The first row of the matches table: rank 1, its score (int8 moves it), its item and image.
+        static string FirstMatch(CommandResult result) => Regex.Replace(Regex.Match(result.Output, @"(?m)^.*\b1\b.*\d\.\d{4}.*$").Value, @"\d\.\d{4}", "#");
+        Assert.NotEqual("", FirstMatch(torchResult));
+        Assert.Equal(FirstMatch(torchResult), FirstMatch(int8Result));
+        AssertOneLineError(uncalibrated, "--runtime onnx-int8", "--calibration-images");
     }
 
     [Fact]
