@@ -23,14 +23,15 @@ namespace FashionNet.Peers;
 /// <c>threads</c> (B: one LibTorch intra-op thread instead of the cores), <c>bf16</c> (B: the baseline's weights and
 /// input in bfloat16; <c>embed-baseline</c> only), <c>onnx</c> (B: the same network exported to ONNX and run by ONNX
 /// Runtime, <see cref="OnnxFashionNetEmbedder"/> or <see cref="OnnxBaselineEmbedder"/>, with as many threads as
-/// LibTorch; the embedding workloads only). With <c>--decoding</c> an embedding round embeds the first <c>--images</c>
+/// LibTorch; the embedding workloads only), <c>onnx-int8</c> (B: the same with the convolutions in int8, calibrated on
+/// training photos, <see cref="PeerData.Int8Embedder"/>; <c>embed-fashionnet</c> only). With <c>--decoding</c> an embedding round embeds the first <c>--images</c>
 /// test photos through <see cref="ImageEmbedding.EmbedSamples"/> (2 loader workers, batches of <c>--batch</c>), decoding
 /// included, instead of the fixed decoded batch. Prints the ratio of the medians (above 1: B is faster) and, for the
 /// embeddings, how far B's results are from A's.
 /// </summary>
 internal static class AbCommand
 {
-    public const string Usage = "--variant channels-last|threads|bf16|onnx --workload train-step|embed-baseline|embed-fashionnet [--rounds 10] [--batch 32] " +
+    public const string Usage = "--variant channels-last|threads|bf16|onnx|onnx-int8 --workload train-step|embed-baseline|embed-fashionnet [--rounds 10] [--batch 32] " +
         "[--decoding [--images N]] [--checkpoint FILE] [--out FILE]";
 
     private sealed record Variant(string Name, Func<Tensor?> Run, Action? Before = null);
@@ -140,13 +141,14 @@ internal static class AbCommand
             "threads" => (new Variant($"{cores} threads", defaultRun, () => torch.set_num_threads(cores)),
                           new Variant("1 thread", defaultRun, () => torch.set_num_threads(1))),
             "onnx" => (new Variant("LibTorch", defaultRun), new Variant("ONNX Runtime", variantRun)),
-            _ => throw new ArgumentException($"--variant: unknown variant '{variant}' (channels-last, threads, bf16, onnx)."),
+            "onnx-int8" => (new Variant("LibTorch", defaultRun), new Variant("ONNX Runtime int8", variantRun)),
+            _ => throw new ArgumentException($"--variant: unknown variant '{variant}' (channels-last, threads, bf16, onnx, onnx-int8)."),
         };
     }
 
     private static (Variant, Variant) TrainStep(string variant, int batchSize, List<IDisposable> disposables)
     {
-        if (variant is "bf16" or "onnx") throw new ArgumentException($"--variant {variant} is an inference variant: use an embedding workload.");
+        if (variant is "bf16" or "onnx" or "onnx-int8") throw new ArgumentException($"--variant {variant} is an inference variant: use an embedding workload.");
         var options = TrainingOptions.Load(PeerData.Config) with { ItemsPerBatch = batchSize / 4, ImagesPerItem = 4 };
         var dataset = PeerData.ReadInShop(PeerData.InShopLandmarks);
         var recipe = new ModelRecipe { ImageSize = 160 }.For(dataset);
@@ -208,6 +210,8 @@ internal static class AbCommand
                 var onnx = OnnxBaselineEmbedder.Load(options: PeerEnvironment.OnnxRuntimeLikeLibTorch());
                 disposables.Add(onnx);
                 return Pair(variant, runA, work.RunOf(onnx));
+            case "onnx-int8":
+                throw new ArgumentException("--variant onnx-int8 quantizes a FashionNet checkpoint: use --workload embed-fashionnet.");
             case "bf16":
                 if (work.Images is not null) throw new ArgumentException("--variant bf16 runs on the fixed batch: leave out --decoding.");
                 // The baseline's network by hand in bfloat16: ResNet18 to the pooled features, L2-normalized in float32.
@@ -252,6 +256,7 @@ internal static class AbCommand
         {
             "channels-last" => FashionNetEmbedder.FromCheckpoint(checkpoint, new InferenceOptions { MemoryFormat = TensorMemoryFormat.ChannelsLast }),
             "onnx" => OnnxFashionNetEmbedder.FromEmbedder(embedderA, PeerEnvironment.OnnxRuntimeLikeLibTorch()),
+            "onnx-int8" => PeerData.Int8Embedder(embedderA, PeerData.ReadInShop(PeerData.InShopSample), PeerEnvironment.OnnxRuntimeLikeLibTorch()),
             _ => null,
         };
         if (embedderB is null) return Pair(variant, runA, runA);

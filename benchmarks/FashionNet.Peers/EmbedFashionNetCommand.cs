@@ -13,7 +13,9 @@ namespace FashionNet.Peers;
 /// included, with a trained FashionNet (<see cref="FashionNetEmbedder.FromCheckpoint"/> through
 /// <see cref="ImageEmbedding.EmbedSamples"/>), with the default memory format, with
 /// <see cref="TensorMemoryFormat.ChannelsLast"/>, and exported to ONNX Runtime (<see cref="OnnxFashionNetEmbedder"/>,
-/// whose embeddings of the check batch must be within the tolerance of the default's before it is timed). Writes for the PyTorch side the checkpoint's weights and normalization,
+/// whose embeddings of the check batch must be within the tolerance of the default's before it is timed), and through
+/// ONNX Runtime in int8 (<see cref="PeerData.Int8Embedder"/>, calibrated on training photos; its embeddings' smallest
+/// cosine to the default's on the check batch is recorded, retrieval quality is <c>recall</c>'s check). Writes for the PyTorch side the checkpoint's weights and normalization,
 /// the image list, and one batch of preprocessed images with this side's embeddings, landmarks and visibility logits,
 /// which the PyTorch module must reproduce before it is timed.
 /// </summary>
@@ -36,10 +38,12 @@ internal static class EmbedFashionNetCommand
         using var contiguous = FashionNetEmbedder.FromCheckpoint(checkpoint);
         using var channelsLast = FashionNetEmbedder.FromCheckpoint(checkpoint, new InferenceOptions { MemoryFormat = TensorMemoryFormat.ChannelsLast });
         using var onnx = OnnxFashionNetEmbedder.FromEmbedder(contiguous, PeerEnvironment.OnnxRuntimeLikeLibTorch());
+        using var int8 = PeerData.Int8Embedder(contiguous, dataset, PeerEnvironment.OnnxRuntimeLikeLibTorch());
         var description = ModelDescription.Of(contiguous.Model);
         ModelExport.WriteStateDict(Path.Combine(output, "state.pt"), contiguous.Model);
         ModelExport.WriteNormalizer(Path.Combine(output, "normalizer.pt"), contiguous.Normalizer);
-        var (channelsLastDifference, onnxDifference) = WriteCheckBatch(Path.Combine(output, "check.pt"), contiguous, channelsLast, onnx, dataset, images.Take(batchSize).ToArray());
+        var (channelsLastDifference, onnxDifference, int8Cosine) = WriteCheckBatch(Path.Combine(output, "check.pt"), contiguous, channelsLast, onnx, int8, dataset, images.Take(batchSize).ToArray());
+        Console.Error.WriteLine($"embed-fashionnet: smallest cosine of FashionNet.Core (ONNX Runtime int8) to FashionNet.Core (LibTorch) embeddings = {int8Cosine:F4}");
         Console.Error.WriteLine($"embed-fashionnet: max |FashionNet.Core (ONNX Runtime) - FashionNet.Core (LibTorch)| embedding = {onnxDifference:E3} (tolerance {tolerance:E1})");
         if (onnxDifference > tolerance)
         {
@@ -50,6 +54,7 @@ internal static class EmbedFashionNetCommand
         double contiguousSeconds = PeerStatistics.Seconds(() => ImageEmbedding.EmbedSamples(contiguous, dataset, images, options));
         double channelsLastSeconds = PeerStatistics.Seconds(() => ImageEmbedding.EmbedSamples(channelsLast, dataset, images, options));
         double onnxSeconds = PeerStatistics.Seconds(() => ImageEmbedding.EmbedSamples(onnx, dataset, images, options));
+        double int8Seconds = PeerStatistics.Seconds(() => ImageEmbedding.EmbedSamples(int8, dataset, images, options));
         PeerFiles.WriteJson(Path.Combine(output, "dotnet.json"), new
         {
             Side = "FashionNet.Core FashionNetEmbedder",
@@ -67,20 +72,25 @@ internal static class EmbedFashionNetCommand
             OnnxRuntimeImagesPerSecond = images.Length / onnxSeconds,
             OnnxRuntimeMaxAbsDifference = onnxDifference,
             OnnxRuntimeThreads = onnx.Options.Threads,
+            OnnxRuntimeInt8Seconds = int8Seconds,
+            OnnxRuntimeInt8ImagesPerSecond = images.Length / int8Seconds,
+            OnnxRuntimeInt8MinCosine = int8Cosine,
+            CalibrationImages = PeerData.CalibrationImages,
             Environment = PeerEnvironment.Describe(),
         });
         Console.Error.WriteLine($"embed-fashionnet: FashionNet.Core {images.Length / contiguousSeconds:F2} images/s, " +
             $"{images.Length / channelsLastSeconds:F2} channels-last (embeddings within {channelsLastDifference:E2} of the default's), " +
-            $"{images.Length / onnxSeconds:F2} through ONNX Runtime, {images.Length} images");
+            $"{images.Length / onnxSeconds:F2} through ONNX Runtime, {images.Length / int8Seconds:F2} through ONNX Runtime in int8, {images.Length} images");
         return 0;
     }
 
     /// <summary>
     /// The first images as the embedder's loader prepares them, with the model's eval-mode outputs on them; returns how
-    /// far the channels-last and the ONNX Runtime embedders' embeddings of them are from the default's.
+    /// far the channels-last and the ONNX Runtime embedders' embeddings of them are from the default's, and the smallest
+    /// cosine of the int8 embeddings to the default's.
     /// </summary>
-    private static (float ChannelsLast, float Onnx) WriteCheckBatch(string path, FashionNetEmbedder embedder, FashionNetEmbedder channelsLast,
-        OnnxFashionNetEmbedder onnx, FashionDataset dataset, int[] indices)
+    private static (float ChannelsLast, float Onnx, float Int8Cosine) WriteCheckBatch(string path, FashionNetEmbedder embedder, FashionNetEmbedder channelsLast,
+        OnnxFashionNetEmbedder onnx, OnnxFashionNetEmbedder int8, FashionDataset dataset, int[] indices)
     {
         var loader = FashionDataLoader.ForEvaluation(dataset, indices, embedder.ImageSize, embedder.Normalizer, indices.Length);
         using var batch = loader.ReadEpoch(0).Single();
@@ -95,6 +105,8 @@ internal static class EmbedFashionNetCommand
         });
         using var relaid = channelsLast.Embed(batch.Images);
         using var exported = onnx.Embed(batch.Images);
-        return ((relaid - output.Embedding).abs().max().item<float>(), (exported - output.Embedding).abs().max().item<float>());
+        using var quantized = int8.Embed(batch.Images);
+        using var cosines = (quantized * output.Embedding).sum(1);
+        return ((relaid - output.Embedding).abs().max().item<float>(), (exported - output.Embedding).abs().max().item<float>(), cosines.min().item<float>());
     }
 }

@@ -1,6 +1,8 @@
 using FashionNet.Data.Annotations;
 using FashionNet.Data.Imaging;
 using FashionNet.Data.Loading;
+using FashionNet.Inference;
+using FashionNet.Inference.Onnx;
 using FashionNet.Training;
 
 namespace FashionNet.Peers;
@@ -38,5 +40,27 @@ internal static class PeerData
         var loader = new FashionDataLoader(dataset, sampler, ImageTransform.Training(imageSize), normalizer, new DataLoaderOptions { Seed = options.Seed });
         int epoch = FashionNetTrainer.EpochKey(2, 0);
         return loader.LoadBatch(sampler.Batches(epoch)[0], epoch, 0);
+    }
+
+    /// <summary>How many training photos calibrate the int8 embedder (ONNX Runtime's examples use a few hundred).</summary>
+    public const int CalibrationImages = 256;
+
+    /// <summary>
+    /// The int8 ONNX Runtime embedder of <paramref name="source"/>, calibrated on <see cref="CalibrationImages"/> of the
+    /// dataset's training photos spread evenly over the split (never a test photo), prepared as the source prepares them.
+    /// </summary>
+    public static OnnxFashionNetEmbedder Int8Embedder(FashionNetEmbedder source, FashionDataset dataset, OnnxRuntimeOptions options)
+    {
+        var train = dataset.IndicesOf(EvaluationSplit.Train);
+        int[] picked = [.. Enumerable.Range(0, Math.Min(CalibrationImages, train.Count)).Select(i => train[(int)((long)i * train.Count / Math.Min(CalibrationImages, train.Count))])];
+        var batches = FashionDataLoader.ForEvaluation(dataset, picked, source.ImageSize, source.Normalizer, 32).ReadEpoch(0).ToList();
+        try
+        {
+            return OnnxFashionNetEmbedder.QuantizedFromEmbedder(source, batches.Select(b => b.Images), options);
+        }
+        finally
+        {
+            foreach (var batch in batches) batch.Dispose();
+        }
     }
 }

@@ -13,11 +13,13 @@ namespace FashionNet.Peers;
 /// the faster layout keeps retrieval quality (R@1 within 0.005). With <c>--runtimes torch,onnx</c> the same network also
 /// runs through ONNX Runtime (<see cref="OnnxFashionNetEmbedder"/> or <see cref="OnnxBaselineEmbedder"/>) and the
 /// comparison is LibTorch (in the first format, the default one unless <c>--formats</c> says otherwise) against ONNX
-/// Runtime: the check that the runtimes agree. The ImageNet baseline by default; a FashionNet with <c>--checkpoint</c>.
+/// Runtime: the check that the runtimes agree. <c>onnx-int8</c> instead of <c>onnx</c> runs a checkpoint's network with
+/// its convolutions in int8 (<see cref="PeerData.Int8Embedder"/>, calibrated on training photos): the check that int8
+/// keeps retrieval quality. The ImageNet baseline by default; a FashionNet with <c>--checkpoint</c>.
 /// </summary>
 internal static class RecallCommand
 {
-    public const string Usage = "--out FILE [--checkpoint FILE] [--data DIR] [--batch 32] [--formats contiguous,channels-last] [--runtimes torch,onnx]";
+    public const string Usage = "--out FILE [--checkpoint FILE] [--data DIR] [--batch 32] [--formats contiguous,channels-last] [--runtimes torch,onnx|onnx-int8]";
 
     public static int Run(PeerArguments args)
     {
@@ -26,8 +28,12 @@ internal static class RecallCommand
         string data = args.Directory("data", PeerData.InShopSample);
         int batchSize = args.Int("batch", 32);
         var runtimes = (args.Optional("runtimes") ?? "torch").Split(',').Select(r => r.Trim()).Distinct().ToArray();
-        if (runtimes.FirstOrDefault(r => r is not ("torch" or "onnx")) is { } unknown) throw new ArgumentException($"--runtimes: unknown runtime '{unknown}' (torch, onnx).");
-        bool comparesRuntimes = runtimes.Contains("torch") && runtimes.Contains("onnx");
+        if (runtimes.FirstOrDefault(r => r is not ("torch" or "onnx" or "onnx-int8")) is { } unknown)
+            throw new ArgumentException($"--runtimes: unknown runtime '{unknown}' (torch, onnx, onnx-int8).");
+        if (runtimes.Contains("onnx-int8") && checkpoint is null) throw new ArgumentException("--runtimes onnx-int8 quantizes a FashionNet: give --checkpoint.");
+        // The ONNX Runtime run compared with LibTorch: the first one listed.
+        string? otherRuntime = runtimes.FirstOrDefault(r => r != "torch");
+        bool comparesRuntimes = runtimes.Contains("torch") && otherRuntime is not null;
         // Comparing runtimes, LibTorch runs in the default format only unless --formats asks for more.
         var formats = (args.Optional("formats") ?? (comparesRuntimes ? "contiguous" : "contiguous,channels-last")).Split(',').Select(ParseFormat).Distinct().ToArray();
         args.RejectUnread();
@@ -36,10 +42,19 @@ internal static class RecallCommand
         var variants = new List<(string Name, Func<IImageEmbedder> Load)>();
         foreach (string runtime in runtimes)
         {
+            var onnx = PeerEnvironment.OnnxRuntimeLikeLibTorch();
             if (runtime == "onnx")
             {
-                var onnx = PeerEnvironment.OnnxRuntimeLikeLibTorch();
                 variants.Add(("onnx", () => checkpoint is null ? OnnxBaselineEmbedder.Load(options: onnx) : OnnxFashionNetEmbedder.FromCheckpoint(checkpoint, onnx)));
+                continue;
+            }
+            if (runtime == "onnx-int8")
+            {
+                variants.Add(("onnx-int8", () =>
+                {
+                    using var source = FashionNetEmbedder.FromCheckpoint(checkpoint!);
+                    return PeerData.Int8Embedder(source, PeerData.ReadInShop(data), onnx);
+                }));
                 continue;
             }
             foreach (var format in formats)
@@ -69,7 +84,7 @@ internal static class RecallCommand
         double? r1Difference = null;
         // What is compared: LibTorch in the first format against ONNX Runtime when both runtimes ran, else the first two formats.
         (string Name, RetrievalEvaluationResult Result)[] compared = comparesRuntimes
-            ? [results.First(r => r.Name == formats[0].ToString()), results.First(r => r.Name == "onnx")]
+            ? [results.First(r => r.Name == formats[0].ToString()), results.First(r => r.Name == otherRuntime)]
             : [.. results.Take(2)];
         if (compared.Length == 2)
         {

@@ -7,6 +7,8 @@
 #   and the two embeddings again with the library's InferenceOptions.MemoryFormat = ChannelsLast (NAME-channels-last;
 #   PyTorch then runs channels_last too; ONNX Runtime picks its own layouts and is timed once), and through the
 #   library's own ONNX Runtime path, FashionNet.Core.Onnx (NAME-onnx: the network exported by the library, batched)
+#   and, for embed-fashionnet, that path with the convolutions in int8 (embed-fashionnet-onnx-int8: calibrated on 256
+#   training photos; its retrieval quality is checked apart, FashionNet.Peers recall --runtimes torch,onnx-int8)
 # Each comparison first checks that both sides compute the same thing, then times them one after the other, and the
 # script ends with one line per comparison, `ratio NAME: X`, X > 1 meaning FashionNet.Core is faster. It takes about
 # 30 minutes on a quiet 2-core machine (--quick: about 2); run it when nothing else does.
@@ -128,7 +130,7 @@ if [[ -z "$checkpoint" && ",$only," == *",embed-fashionnet,"* ]]; then
   echo; echo "== no --checkpoint: an untrained FashionNet (ImageNet trunk, random branches) stands in; same architecture, same speed"
   "${tool[@]}" make-checkpoint --out "$checkpoint"
 fi
-compare "embed-fashionnet embed-fashionnet-channels-last embed-fashionnet-onnx" \
+compare "embed-fashionnet embed-fashionnet-channels-last embed-fashionnet-onnx embed-fashionnet-onnx-int8" \
   "${tool[@]}" embed-fashionnet --out "$out/embed-fashionnet" --checkpoint "$checkpoint" "${embed_sizes[@]}" :: \
   "${peer[@]}" embed-fashionnet "$out/embed-fashionnet"
 
