@@ -116,6 +116,24 @@ public class OnnxExportTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Int8_export_takes_exactly_one_finite_range_per_activation_of_the_calibration_probe()
+    {
+        using var model = new FashionNetModel(SmallOptions(64, 64, BackboneMap.Trunk, 1), new ResNet(ResidualBlockKind.Basic, [1, 1, 1, 1], [8, 8, 8, 8]));
+        var probe = FashionNetOnnxExporter.ExportCalibrationProbe(model);
+        // The images, the stem, and per basic block its two convolutions, its shortcut's convolution and the sum: layer1..3
+        // of the trunk and the two layer4-shaped branches (global, pose); every block has a shortcut convolution here, as
+        // each changes the width (layer1: the 64-channel stem to 8) or the stride.
+        Assert.Equal(1 + 1 + 5 * 4, probe.ActivationOutputs.Count);
+        var ranges = probe.ActivationOutputs.Select(_ => new OnnxActivationRange(-1, 1)).ToList();
+
+        Assert.NotEmpty(FashionNetOnnxExporter.ExportInt8(model, ranges));
+        Assert.Contains("has more activations", Assert.Throws<ArgumentException>(() => FashionNetOnnxExporter.ExportInt8(model, ranges[1..])).Message);
+        Assert.Contains("the network has 22 activations", Assert.Throws<ArgumentException>(() => FashionNetOnnxExporter.ExportInt8(model, [.. ranges, ranges[0]])).Message);
+        ranges[5] = new OnnxActivationRange(float.NaN, 1);
+        Assert.Contains("Activation range 5", Assert.Throws<ArgumentException>(() => FashionNetOnnxExporter.ExportInt8(model, ranges)).Message);
+    }
+
+    [Fact]
     public void A_model_pooling_at_no_landmarks_is_refused()
     {
         using var model = new FashionNetModel(SmallOptions(64, 64, BackboneMap.Trunk, 1), new ResNet(ResidualBlockKind.Basic, [1, 1, 1, 1], [8, 8, 8, 8]))
