@@ -179,6 +179,9 @@ internal static class AbCommand
             return (dataset, DatasetEvaluation.ImagesOf(dataset, EvaluationProtocol.InShopRetrieval).All.ToArray());
         });
 
+        /// <summary>The In-shop sample the rounds embed photos of.</summary>
+        public FashionNet.Data.Annotations.FashionDataset Dataset => TestSplit.Value.Dataset;
+
         /// <summary>The run of <paramref name="embedder"/>: on the fixed batch, or through the loader.</summary>
         public Func<Tensor?> RunOf(IImageEmbedder embedder)
         {
@@ -256,7 +259,7 @@ internal static class AbCommand
         {
             "channels-last" => FashionNetEmbedder.FromCheckpoint(checkpoint, new InferenceOptions { MemoryFormat = TensorMemoryFormat.ChannelsLast }),
             "onnx" => OnnxFashionNetEmbedder.FromEmbedder(embedderA, PeerEnvironment.OnnxRuntimeLikeLibTorch()),
-            "onnx-int8" => PeerData.Int8Embedder(embedderA, PeerData.ReadInShop(PeerData.InShopSample), PeerEnvironment.OnnxRuntimeLikeLibTorch()),
+            "onnx-int8" => PeerData.Int8Embedder(embedderA, work.Dataset, PeerEnvironment.OnnxRuntimeLikeLibTorch()),
             _ => null,
         };
         if (embedderB is null) return Pair(variant, runA, runA);

@@ -75,7 +75,7 @@ internal static class EmbedFashionNetCommand
             OnnxRuntimeInt8Seconds = int8Seconds,
             OnnxRuntimeInt8ImagesPerSecond = images.Length / int8Seconds,
             OnnxRuntimeInt8MinCosine = int8Cosine,
-            CalibrationImages = PeerData.CalibrationImages,
+            CalibrationImages = OnnxInt8Calibration.DefaultImageCount,
             Environment = PeerEnvironment.Describe(),
         });
         Console.Error.WriteLine($"embed-fashionnet: FashionNet.Core {images.Length / contiguousSeconds:F2} images/s, " +

@@ -42,18 +42,14 @@ internal static class PeerData
         return loader.LoadBatch(sampler.Batches(epoch)[0], epoch, 0);
     }
 
-    /// <summary>How many training photos calibrate the int8 embedder (ONNX Runtime's examples use a few hundred).</summary>
-    public const int CalibrationImages = 256;
-
     /// <summary>
-    /// The int8 ONNX Runtime embedder of <paramref name="source"/>, calibrated on <see cref="CalibrationImages"/> of the
-    /// dataset's training photos spread evenly over the split (never a test photo), prepared as the source prepares them.
+    /// The int8 ONNX Runtime embedder of <paramref name="source"/>, calibrated on <see cref="OnnxInt8Calibration.DefaultImageCount"/>
+    /// of the dataset's training photos spread evenly over the split (never a test photo), prepared as the source prepares them.
     /// </summary>
     public static OnnxFashionNetEmbedder Int8Embedder(FashionNetEmbedder source, FashionDataset dataset, OnnxRuntimeOptions options)
     {
-        var train = dataset.IndicesOf(EvaluationSplit.Train);
-        int[] picked = [.. Enumerable.Range(0, Math.Min(CalibrationImages, train.Count)).Select(i => train[(int)((long)i * train.Count / Math.Min(CalibrationImages, train.Count))])];
-        var batches = FashionDataLoader.ForEvaluation(dataset, picked, source.ImageSize, source.Normalizer, 32).ReadEpoch(0).ToList();
+        var picked = OnnxInt8Calibration.Spread(dataset.IndicesOf(EvaluationSplit.Train));
+        var batches = FashionDataLoader.ForEvaluation(dataset, [.. picked], source.ImageSize, source.Normalizer, 32).ReadEpoch(0).ToList();
         try
         {
             return OnnxFashionNetEmbedder.QuantizedFromEmbedder(source, batches.Select(b => b.Images), options);

@@ -38,6 +38,7 @@ internal static class RecallCommand
         var formats = (args.Optional("formats") ?? (comparesRuntimes ? "contiguous" : "contiguous,channels-last")).Split(',').Select(ParseFormat).Distinct().ToArray();
         args.RejectUnread();
 
+        var dataset = PeerData.ReadInShop(data);
         // Each variant: a name and how to load its embedder; LibTorch in each memory format, ONNX Runtime once (it picks its own layouts).
         var variants = new List<(string Name, Func<IImageEmbedder> Load)>();
         foreach (string runtime in runtimes)
@@ -53,7 +54,7 @@ internal static class RecallCommand
                 variants.Add(("onnx-int8", () =>
                 {
                     using var source = FashionNetEmbedder.FromCheckpoint(checkpoint!);
-                    return PeerData.Int8Embedder(source, PeerData.ReadInShop(data), onnx);
+                    return PeerData.Int8Embedder(source, dataset, onnx);
                 }));
                 continue;
             }
@@ -64,7 +65,6 @@ internal static class RecallCommand
             }
         }
 
-        var dataset = PeerData.ReadInShop(data);
         var evaluation = new DatasetEvaluationOptions { Embedding = new EmbeddingOptions { BatchSize = batchSize } };
         var results = new List<(string Name, RetrievalEvaluationResult Result)>();
         var seconds = new Dictionary<string, double>();

@@ -86,7 +86,17 @@ public static class OnnxInt8Calibration
 
         if (images.Count == 0) throw new ArgumentException($"Calibration images: '{full}' holds no image ({string.Join(", ", ImageExtensions)}).", nameof(path));
         images.Sort(StringComparer.Ordinal);
-        int picked = Math.Min(count, images.Count);
-        return [.. Enumerable.Range(0, picked).Select(i => images[(int)((long)i * images.Count / picked)])];
+        return Spread(images, count);
+    }
+
+    /// <summary>Up to <paramref name="count"/> of <paramref name="candidates"/>, spread evenly over the list in its order (all of them when fewer).</summary>
+    /// <param name="candidates">What to pick from (image paths, sample indices).</param>
+    /// <param name="count">The most to pick.</param>
+    public static IReadOnlyList<T> Spread<T>(IReadOnlyList<T> candidates, int count = DefaultImageCount)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        int picked = Math.Min(count, candidates.Count);
+        return [.. Enumerable.Range(0, picked).Select(i => candidates[(int)((long)i * candidates.Count / picked)])];
     }
 }

@@ -56,7 +56,11 @@ public static class FashionNetOnnxExporter
     /// <summary>The ONNX model of <paramref name="model"/>'s evaluation-mode forward pass (see the class remarks).</summary>
     /// <param name="model">The model, on any device, in either mode (the export computes evaluation mode).</param>
     /// <exception cref="NotSupportedException">The backbone or the landmark source cannot be exported (the message says which).</exception>
-    public static byte[] Export(FashionNetModel model) => Export(model, graph => new Float32Precision(graph));
+    public static byte[] Export(FashionNetModel model)
+    {
+        var graph = new OnnxGraphBuilder();
+        return Export(model, graph, new Float32Precision(graph));
+    }
 
     /// <summary>
     /// <see cref="Export(FashionNetModel)"/>'s model with each activation of the convolutional network that
@@ -66,9 +70,10 @@ public static class FashionNetOnnxExporter
     /// <exception cref="NotSupportedException">The model cannot be exported.</exception>
     public static OnnxCalibrationProbe ExportCalibrationProbe(FashionNetModel model)
     {
-        CalibrationProbePrecision? probe = null;
-        byte[] bytes = Export(model, graph => probe = new CalibrationProbePrecision(graph));
-        return new OnnxCalibrationProbe(bytes, [.. probe!.Outputs]);
+        var graph = new OnnxGraphBuilder();
+        var probe = new CalibrationProbePrecision(graph);
+        byte[] bytes = Export(model, graph, probe);
+        return new OnnxCalibrationProbe(bytes, [.. probe.Outputs]);
     }
 
     /// <summary>
@@ -84,16 +89,16 @@ public static class FashionNetOnnxExporter
     public static byte[] ExportInt8(FashionNetModel model, IReadOnlyList<OnnxActivationRange> ranges)
     {
         ArgumentNullException.ThrowIfNull(ranges);
-        return Export(model, graph => new Int8Precision(graph, ranges));
+        var graph = new OnnxGraphBuilder();
+        return Export(model, graph, new Int8Precision(graph, ranges));
     }
 
-    private static byte[] Export(FashionNetModel model, Func<OnnxGraphBuilder, ConvolutionPrecision> precisionOf)
+    /// <summary>The model written into <paramref name="graph"/>, its convolutional network in <paramref name="precision"/> (which writes into the same graph).</summary>
+    private static byte[] Export(FashionNetModel model, OnnxGraphBuilder graph, ConvolutionPrecision precision)
     {
         ArgumentNullException.ThrowIfNull(model);
         var resnet = RequireSupported(model);
         var o = model.Options;
-        var graph = new OnnxGraphBuilder();
-        var precision = precisionOf(graph);
         using var scope = NewDisposeScope();
         var emitter = new ResNetEmitter(graph, resnet, precision);
         var images = new FeatureMap(graph.Input(ImagesInput, OnnxElementType.Float, OnnxGraphBuilder.BatchDimension, 3, o.ImageHeight, o.ImageWidth), 3, o.ImageHeight, o.ImageWidth);
