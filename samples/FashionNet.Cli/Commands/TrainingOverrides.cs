@@ -26,9 +26,22 @@ internal sealed class TrainingOverrides
         AllowMultipleArgumentsPerToken = false,
     };
 
+    private readonly Option<int[]> _detachAuxiliaryHeads = new("--detach-auxiliary-heads")
+    {
+        Description = "In this stage (1 or 2) the landmark, visibility, category and attribute terms train the pose branch and the heads only, not the shared layers or the embedding; repeatable.",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
     public TrainingOverrides()
     {
         _trainingLandmarks.AcceptOnlyFromAmong("groundtruth", "predicted");
+        _detachAuxiliaryHeads.Validators.Add(result =>
+        {
+            foreach (int stage in result.GetValueOrDefault<int[]>() ?? [])
+            {
+                if (stage is not (1 or 2)) result.AddError($"--detach-auxiliary-heads {stage}: the stages are 1 and 2.");
+            }
+        });
         _lossWeights.Validators.Add(result =>
         {
             foreach (string text in result.GetValueOrDefault<string[]>() ?? [])
@@ -40,7 +53,7 @@ internal sealed class TrainingOverrides
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _seed, _stage1Epochs, _stage2Epochs, _learningRate, _optimizer, _clip, _items, _images, _trainingLandmarks, _lossWeights })
+        foreach (var option in new Option[] { _seed, _stage1Epochs, _stage2Epochs, _learningRate, _optimizer, _clip, _items, _images, _trainingLandmarks, _lossWeights, _detachAuxiliaryHeads })
             command.Options.Add(option);
     }
 
@@ -53,8 +66,8 @@ internal sealed class TrainingOverrides
             ItemsPerBatch = parse.GetValue(_items) ?? options.ItemsPerBatch,
             ImagesPerItem = parse.GetValue(_images) ?? options.ImagesPerItem,
             TrainingLandmarks = parse.GetValue(_trainingLandmarks) ?? options.TrainingLandmarks,
-            Stage1 = options.Stage1 with { Epochs = parse.GetValue(_stage1Epochs) ?? options.Stage1.Epochs, LossWeights = LossWeights(parse, 1, options.Stage1) },
-            Stage2 = options.Stage2 with { Epochs = parse.GetValue(_stage2Epochs) ?? options.Stage2.Epochs, LossWeights = LossWeights(parse, 2, options.Stage2) },
+            Stage1 = Stage(parse, 1, options.Stage1, parse.GetValue(_stage1Epochs)),
+            Stage2 = Stage(parse, 2, options.Stage2, parse.GetValue(_stage2Epochs)),
             Optimizer = options.Optimizer with
             {
                 LearningRate = parse.GetValue(_learningRate) ?? options.Optimizer.LearningRate,
@@ -65,6 +78,14 @@ internal sealed class TrainingOverrides
         result.Validate("command line");
         return result;
     }
+
+    /// <summary>The stage's options with the command line's values for it applied.</summary>
+    private StageOptions Stage(ParseResult parse, int stage, StageOptions options, int? epochs) => options with
+    {
+        Epochs = epochs ?? options.Epochs,
+        LossWeights = LossWeights(parse, stage, options),
+        DetachAuxiliaryHeads = options.DetachAuxiliaryHeads || (parse.GetValue(_detachAuxiliaryHeads) ?? []).Contains(stage),
+    };
 
     /// <summary>The stage's weights with the command line's <c>--loss-weight stageN.TERM=WEIGHT</c> values for it applied.</summary>
     private IReadOnlyDictionary<string, double> LossWeights(ParseResult parse, int stage, StageOptions options)

@@ -19,7 +19,8 @@ namespace FashionNet.Model;
 /// pooled features are 0. Pooling passes no gradient to the landmarks: the pose branch learns from its own losses.</item>
 /// </list>
 /// Global and local features are concatenated and fused by one fc into the embedding; the category and attribute heads
-/// read the fused feature, and <see cref="FashionNetOutput.Embedding"/> is its L2-normalized form.
+/// read the fused feature, and <see cref="FashionNetOutput.Embedding"/> is its L2-normalized form. With
+/// <see cref="DetachAuxiliaryHeads"/> the pose, category and attribute losses train their own layers only.
 /// </summary>
 public sealed class FashionNetModel : nn.Module<Tensor, LandmarkTargets?, FashionNetOutput>
 {
@@ -100,6 +101,14 @@ public sealed class FashionNetModel : nn.Module<Tensor, LandmarkTargets?, Fashio
         set => evaluationLandmarks = Defined(value);
     }
 
+    /// <summary>
+    /// When true, the pose branch reads a detached conv4 map and the category and attribute heads a detached fused
+    /// feature: their losses train the pose branch's own layers and the heads, while the shared trunk, the global and
+    /// local branches and the fusion learn from the retrieval terms alone. Off by default (the paper's joint training);
+    /// a training stage sets it (<c>StageOptions.DetachAuxiliaryHeads</c>). Outputs are the same either way.
+    /// </summary>
+    public bool DetachAuxiliaryHeads { get; set; }
+
     /// <summary>The setters' check: <paramref name="value"/> itself, or the exception a setter throws for an undefined source.</summary>
     private static LandmarkSource Defined(LandmarkSource value) =>
         Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Undefined landmark source.");
@@ -125,7 +134,8 @@ public sealed class FashionNetModel : nn.Module<Tensor, LandmarkTargets?, Fashio
         var globalMap = backbone.ForwardFinalStage(conv4);
         var globalFeature = nn.functional.relu(globalFc.forward(nn.functional.adaptive_avg_pool2d(globalMap, 1).flatten(1)));
 
-        var poseMap = nn.functional.adaptive_avg_pool2d(poseStage.forward(conv4), options.PoseGridSize).flatten(1);
+        var poseInput = DetachAuxiliaryHeads ? conv4.detach() : conv4;
+        var poseMap = nn.functional.adaptive_avg_pool2d(poseStage.forward(poseInput), options.PoseGridSize).flatten(1);
         var pose = nn.functional.relu(poseFc2.forward(nn.functional.relu(poseFc1.forward(poseMap))));
         var landmarks = landmarkHead.forward(pose).sigmoid().view(n, options.LandmarkCount, 2);
         var visibilityLogits = visibilityHead.forward(pose);
@@ -133,14 +143,15 @@ public sealed class FashionNetModel : nn.Module<Tensor, LandmarkTargets?, Fashio
         var localFeature = LocalFeature(maps[options.PooledMap], globalFeature, landmarks, visibilityLogits, groundTruth);
 
         var fused = fusionFc.forward(cat([globalFeature, localFeature], 1));
+        var headInput = DetachAuxiliaryHeads ? fused.detach() : fused;
         var output = new FashionNetOutput(
             nn.functional.normalize(fused, p: 2, dim: 1),
             globalFeature,
             localFeature,
             landmarks,
             visibilityLogits,
-            categoryHead.forward(fused),
-            attributeHead.forward(fused));
+            categoryHead.forward(headInput),
+            attributeHead.forward(headInput));
         return output.MoveToOuterDisposeScope();
     }
 

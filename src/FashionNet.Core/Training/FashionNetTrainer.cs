@@ -195,6 +195,7 @@ public sealed class FashionNetTrainer
             CheckpointFile.LoadWeights(run.BestCheckpoint(1), _model, _modelFingerprint);
         }
 
+        _model.DetachAuxiliaryHeads = stageOptions.DetachAuxiliaryHeads;
         var loader = stage == 1 && Stage1Loader is not null ? Stage1Loader : _loader;
         int batchesPerEpoch = loader.BatchCount(EpochKey(stage, 0));
         var schedule = new LearningRateSchedule(_options.Schedule, _options.Optimizer.LearningRate * stageOptions.LearningRateFactor,

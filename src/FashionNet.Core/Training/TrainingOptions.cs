@@ -83,14 +83,23 @@ public sealed record StageOptions
     /// <summary>Multiplies the base learning rate in this stage (e.g. below 1 to fine-tune gently from stage 1).</summary>
     public double LearningRateFactor { get; init; } = 1;
 
+    /// <summary>
+    /// Train the auxiliary heads on their own layers only (<see cref="FashionNetModel.DetachAuxiliaryHeads"/>): the
+    /// landmark, visibility, category and attribute terms then reach the pose branch's own layers and the category and
+    /// attribute heads, not the shared trunk or the embedding, which learn from the triplet terms alone. Lets a stage
+    /// weight those terms high without their gradients competing with retrieval in the shared layers.
+    /// </summary>
+    public bool DetachAuxiliaryHeads { get; init; }
+
     /// <summary>Value equality, the loss weights compared by content (a record compares dictionaries by reference).</summary>
     public bool Equals(StageOptions? other) =>
         other is not null && Epochs == other.Epochs && LearningRateFactor.Equals(other.LearningRateFactor)
+        && DetachAuxiliaryHeads == other.DetachAuxiliaryHeads
         && LossWeights.Count == other.LossWeights.Count
         && LossWeights.All(w => other.LossWeights.TryGetValue(w.Key, out double weight) && weight.Equals(w.Value));
 
     /// <inheritdoc />
-    public override int GetHashCode() => HashCode.Combine(Epochs, LearningRateFactor, LossWeights.Count);
+    public override int GetHashCode() => HashCode.Combine(Epochs, LearningRateFactor, DetachAuxiliaryHeads, LossWeights.Count);
 }
 
 /// <summary>

@@ -89,8 +89,9 @@ public sealed class CliFixture : IDisposable
 
     private InterruptedTraining TrainInterruptedThenResumed()
     {
-        // The extra loss term in stage 2 only, so the test can see the override reach that stage's objective and no other.
-        string[] arguments = TrainArguments(Data, RunDirectory, stage2Epochs: 1, "--loss-weight", $"stage2.{LossTermNames.GlobalTriplet}={GlobalTripletWeight}");
+        // Stage 2 only: the extra loss term and detached auxiliary heads, so the tests can see the overrides reach that stage and no other.
+        string[] arguments = TrainArguments(Data, RunDirectory, stage2Epochs: 1, "--loss-weight", $"stage2.{LossTermNames.GlobalTriplet}={GlobalTripletWeight}",
+            "--detach-auxiliary-heads", "2");
         string last = Path.Combine(RunDirectory, "last.ckpt");
         CommandResult interrupted;
         using (var training = FashionNetCommand.StartWithDefaultSigint(Directory, arguments))

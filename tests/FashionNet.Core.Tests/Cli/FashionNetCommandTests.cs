@@ -35,7 +35,7 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
         {
             "train",
             "--data --format --out --config --backbone --image-size --global-only --stage1-data --stage1-format --validation-items --resume "
-            + "--stage1-epochs --stage2-epochs --lr --optimizer --clip --items-per-batch --training-landmarks --loss-weight"
+            + "--stage1-epochs --stage2-epochs --lr --optimizer --clip --items-per-batch --training-landmarks --loss-weight --detach-auxiliary-heads"
         },
         { "evaluate", "--checkpoint --baseline --data --format --out --contact-sheet --runtime --calibration-images" },
         { "index", "--checkpoint --baseline --data --images --out --append --runtime --calibration-images" },
@@ -76,12 +76,14 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
     }
 
     [Fact]
-    public void A_loss_weight_given_on_the_command_line_reaches_its_stage_and_only_that_one()
+    public void Stage_overrides_given_on_the_command_line_reach_their_stage_and_only_that_one()
     {
         Assert.True(fixture.Training.Resumed.ExitCode == 0, fixture.Training.Resumed.ToString());
         string term = $"loss/{LossTermNames.GlobalTriplet}";
 
         using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(fixture.RunDirectory, "config.json")));
+        Assert.True(config.RootElement.GetProperty("stage2").GetProperty("detachAuxiliaryHeads").GetBoolean());
+        Assert.False(config.RootElement.GetProperty("stage1").GetProperty("detachAuxiliaryHeads").GetBoolean());
         Assert.Equal(CliFixture.GlobalTripletWeight, config.RootElement.GetProperty("stage2").GetProperty("lossWeights").GetProperty(LossTermNames.GlobalTriplet).GetDouble());
         Assert.False(config.RootElement.GetProperty("stage1").GetProperty("lossWeights").TryGetProperty(LossTermNames.GlobalTriplet, out _));
         var steps = TrainingLog.Read(Path.Combine(fixture.RunDirectory, "metrics.jsonl")).Where(e => e.Kind == TrainingLogKind.Step).ToList();
@@ -198,6 +200,7 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
         { "a loss weight for a term that does not exist", ["--loss-weight", "stage2.globalTripplet=1", "is not a loss term"] },
         { "a loss weight for a stage that does not exist", ["--loss-weight", "stage3.triplet=1", "stage1 or stage2"] },
         { "a negative loss weight", ["--loss-weight", "stage1.triplet=-1", "not negative"] },
+        { "auxiliary heads detached in a stage that does not exist", ["--detach-auxiliary-heads", "3", "the stages are 1 and 2"] },
     };
 
     [Theory]

@@ -136,6 +136,32 @@ public class FashionNetModelTests
     }
 
     [Fact]
+    public void Detached_auxiliary_heads_train_their_own_layers_only_and_leave_the_outputs_unchanged()
+    {
+        using var scope = NewDisposeScope();
+        using var model = new FashionNetModel(SmallOptions(64, bins: 2), ResNet.ResNet18());
+        model.train();
+        var images = randn(2, 3, 64, 64);
+        using var truth = Truth(rand(2, 8, 2), ones(2, 8));
+        using var joint = model.forward(images, truth);
+
+        model.DetachAuxiliaryHeads = true;
+        using var detached = model.forward(images, truth);
+        (detached.Landmarks.square().sum() + detached.VisibilityLogits.square().sum()
+            + detached.CategoryLogits.square().sum() + detached.AttributeLogits.square().sum()).backward();
+
+        Assert.True(Same(detached.Embedding, joint.Embedding) && Same(detached.Landmarks, joint.Landmarks)
+            && Same(detached.CategoryLogits, joint.CategoryLogits), "detaching changed an output");
+        string[] auxiliary = ["poseStage.", "poseFc1.", "poseFc2.", "landmarkHead.", "visibilityHead.", "categoryHead.", "attributeHead."];
+        foreach (var (name, parameter) in model.named_parameters())
+        {
+            bool reached = parameter.grad is { } grad && grad.abs().sum().item<float>() > 0;
+            Assert.True(reached == auxiliary.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal)),
+                $"{name}: gradient {(reached ? "reached it" : "did not reach it")}");
+        }
+    }
+
+    [Fact]
     public void Pooling_at_ground_truth_equal_to_the_predictions_is_bit_identical_to_pooling_at_the_predictions()
     {
         using var scope = NewDisposeScope();
@@ -226,6 +252,8 @@ public class FashionNetModelTests
         Assert.Equal("groundTruth", Assert.Throws<ArgumentException>(() => model.forward(randn(1, 3, 64, 64), otherBatch)).ParamName);
         Assert.Throws<ArgumentException>(() => new FashionNetModel(new FashionNetOptions { PoolingWindow = 2 }, ResNet.ResNet18()));
     }
+
+    private static bool Same(Tensor a, Tensor b) => a.eq(b).all().item<bool>();
 
     /// <summary>A scalar that depends on every output (squares, so that no gradient is a constant the heads could absorb).</summary>
     private static Tensor SumOfAllOutputs(FashionNetOutput output)

@@ -59,6 +59,36 @@ public sealed class FashionNetTrainerTests(SyntheticTrainingFixture fixture) : I
     }
 
     [Fact]
+    public void AStageWithDetachedAuxiliaryHeadsTrainsThemWithoutMovingTheSharedLayersOrTheEmbedding()
+    {
+        // Only auxiliary terms weighted and no weight decay: whatever moves was moved by their gradients.
+        var options = Options(0, 1) with
+        {
+            Optimizer = Options(0, 1).Optimizer with { WeightDecay = 0 },
+            Stage2 = new()
+            {
+                Epochs = 1,
+                DetachAuxiliaryHeads = true,
+                LossWeights = new Dictionary<string, double> { [LossTermNames.Landmarks] = 1, [LossTermNames.Visibility] = 1 },
+            },
+        };
+        using var training = FashionNetTraining.Create(fixture.Dataset, SmallRecipe, options, Data);
+        var before = training.Model.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
+
+        training.Run(new TrainingRunOptions { Directory = fixture.NewRunDirectory() });
+
+        Assert.True(training.Model.DetachAuxiliaryHeads);
+        // The In-shop layout has no category or attribute labels: those heads have nothing to learn from here.
+        string[] auxiliary = ["poseStage.", "poseFc1.", "poseFc2.", "landmarkHead.", "visibilityHead."];
+        foreach (var (name, parameter) in training.Model.named_parameters().Where(p => !p.name.StartsWith("categoryHead.", StringComparison.Ordinal)
+            && !p.name.StartsWith("attributeHead.", StringComparison.Ordinal)))
+        {
+            bool moved = !parameter.eq(before[name]).all().item<bool>();
+            Assert.True(moved == auxiliary.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal)), $"{name}: {(moved ? "moved" : "did not move")}");
+        }
+    }
+
+    [Fact]
     public void ShortRunLowersTheLossAndRetrievesHeldOutItemsFarAboveChance()
     {
         manual_seed(11);

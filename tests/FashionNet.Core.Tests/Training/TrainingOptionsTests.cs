@@ -62,6 +62,7 @@ public sealed class TrainingOptionsTests : IDisposable
                 var t when t == typeof(int) => (int)current! + 100 * unique,
                 // Halving keeps every ranged value (momentum, fractions, factors) valid; the small unique part makes it distinct.
                 var t when t == typeof(double) => (double)current! / 2 + unique / 1024.0,
+                var t when t == typeof(bool) => !(bool)current!,
                 { IsEnum: true } t => Enum.GetValues(t).Cast<object>().First(v => !v.Equals(current)),
                 var t when t == typeof(IReadOnlyDictionary<string, double>) =>
                     LossTermNames.All.Select((term, i) => (term, weight: unique + 0.25 * (i + 1))).ToDictionary(w => w.term, w => w.weight),
