@@ -28,6 +28,19 @@ internal static class EvaluationTables
         return table;
     }
 
+    /// <summary>Top-1 accuracy per category and the category each is most often mistaken for, most images first.</summary>
+    public static Table CategoryConfusions(CategoryAccuracyResult result)
+    {
+        var table = new Table().Title("category: top-1 per category").AddColumn("category").AddColumn("images", c => c.RightAligned())
+            .AddColumn("top-1", c => c.RightAligned()).AddColumn("most confused with");
+        foreach (var row in result.PerCategory.OrderByDescending(r => r.SampleCount))
+        {
+            table.AddRow(CategoryName(row.Category, row.Name), Count(row.SampleCount), Rate(row.Top1Rate),
+                row.MostConfusedWith is { } confused ? $"{CategoryName(confused.Category, confused.Name)} ({Count(confused.Count)}, {Rate(confused.Share)})" : "-");
+        }
+        return table;
+    }
+
     /// <summary>Attribute top-k recall, overall and per type.</summary>
     public static Table Attributes(AttributeRecallResult result)
     {
@@ -61,7 +74,11 @@ internal static class EvaluationTables
     {
         if (report.Retrieval is { } retrieval)
             yield return Retrieval(retrieval, report.Protocol == EvaluationProtocol.InShopRetrieval ? "In-shop retrieval" : "Consumer-to-shop retrieval");
-        if (report.Category is { } category) yield return Category(category);
+        if (report.Category is { } category)
+        {
+            yield return Category(category);
+            yield return CategoryConfusions(category);
+        }
         if (report.Attributes is { } attributes) yield return Attributes(attributes);
         if (report.Landmarks is { } landmarks) yield return Landmarks(landmarks);
         if (report.Gating is { } gating) yield return Gating(gating);
@@ -84,6 +101,9 @@ internal static class EvaluationTables
     private static string Rate(double rate) => rate.ToString("0.0000", CultureInfo.InvariantCulture);
 
     private static string Error(double? error) => error?.ToString("0.0000", CultureInfo.InvariantCulture) ?? "-";
+
+    /// <summary>The name, or the 1-based label of the annotation files when the name is not known; escaped for markup.</summary>
+    private static string CategoryName(int category, string? name) => Markup.Escape(name ?? $"category {category + 1}");
 
     private static string Count(int count) => count.ToString("N0", CultureInfo.InvariantCulture);
 }

@@ -103,7 +103,7 @@ public sealed class AttributeRecallAccumulator
                 if (positivesPerType[t] > 0) _typeImages[t]++;
             }
 
-            TopIndices(row, _topIndices);
+            CutOffs.TopIndices(row, _topIndices);
             foundPerType.Clear();
             int found = 0;
             int cut = 0;
@@ -143,25 +143,5 @@ public sealed class AttributeRecallAccumulator
             _typeImages[t] == 0 ? [] : [.. _ks.Select((k, i) => new RateAtK(k, _typeRecallSums[t, i] / _typeImages[t]))]));
         return new AttributeRecallResult(_images, _imagesWithPositives,
             [.. _ks.Select((k, i) => new RateAtK(k, _recallSums[i] / _imagesWithPositives))], [.. perType]);
-    }
-
-    /// <summary>The indices of the best-scored entries, best first, equal scores by lower index, by insertion.</summary>
-    private static void TopIndices(ReadOnlySpan<float> scores, Span<int> top)
-    {
-        int kept = 0;
-        for (int i = 0; i < scores.Length; i++)
-        {
-            // Scanning in index order, an equal score never displaces a kept one: only strictly higher scores move up.
-            if (kept == top.Length && scores[i] <= scores[top[kept - 1]]) continue;
-            int position = Math.Min(kept, top.Length - 1);
-            while (position > 0 && scores[i] > scores[top[position - 1]])
-            {
-                top[position] = top[position - 1];
-                position--;
-            }
-
-            top[position] = i;
-            if (kept < top.Length) kept++;
-        }
     }
 }

@@ -66,7 +66,10 @@ public static class BenchmarkEvaluation
         return (consumers, shops);
     }
 
-    /// <summary>Category top-k accuracy (top-3 and top-5 by default) over the predicted samples that have a category label.</summary>
+    /// <summary>
+    /// Category top-k accuracy (top-3 and top-5 by default) over the predicted samples that have a category label, and
+    /// the per-category results, named from <see cref="FashionDataset.Categories"/>.
+    /// </summary>
     /// <param name="dataset">The dataset the predictions index into.</param>
     /// <param name="predictions">Predictions with category logits.</param>
     /// <param name="ks">Cut-offs; 3 and 5 when null.</param>
@@ -76,7 +79,7 @@ public static class BenchmarkEvaluation
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(predictions);
         int categories = (int)predictions.CategoryLogits.shape[1];
-        var accumulator = new CategoryAccuracyAccumulator(categories, ks);
+        var accumulator = new CategoryAccuracyAccumulator(categories, ks, [.. dataset.Categories.Select(c => c.Name)]);
         float[] scores = predictions.CategoryLogits.contiguous().data<float>().ToArray();
         for (int row = 0; row < predictions.SampleIndices.Count; row++)
         {

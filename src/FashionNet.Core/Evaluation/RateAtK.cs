@@ -37,6 +37,29 @@ internal static class CutOffs
         return rank;
     }
 
+    /// <summary>
+    /// The indices of the best-scored entries, best first, in the order of <see cref="RankOf"/> (equal scores by lower
+    /// index), by insertion.
+    /// </summary>
+    public static void TopIndices(ReadOnlySpan<float> scores, Span<int> top)
+    {
+        int kept = 0;
+        for (int i = 0; i < scores.Length; i++)
+        {
+            // Scanning in index order, an equal score never displaces a kept one: only strictly higher scores move up.
+            if (kept == top.Length && scores[i] <= scores[top[kept - 1]]) continue;
+            int position = Math.Min(kept, top.Length - 1);
+            while (position > 0 && scores[i] > scores[top[position - 1]])
+            {
+                top[position] = top[position - 1];
+                position--;
+            }
+
+            top[position] = i;
+            if (kept < top.Length) kept++;
+        }
+    }
+
     /// <summary>Throws when a score is NaN or infinite, naming the sample.</summary>
     public static void RequireFinite(ReadOnlySpan<float> scores, string parameterName, int sample)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FashionNet.Data;
 using FashionNet.Data.Annotations;
 using FashionNet.Data.Imaging;
 using FashionNet.Evaluation;
@@ -146,6 +147,30 @@ public sealed class BenchmarkEvaluationTests
         // Ranks: sample 0 (label 1) first, sample 2 (label 4) fourth, sample 1 (label 6) last; sample 3 has no label.
         Assert.Equal(3, result.SampleCount);
         Assert.Equal([(3, 1 / 3.0), (5, 2 / 3.0)], result.TopK.Select(r => (r.K, r.Rate)));
+    }
+
+    [Fact]
+    public void CategoryAccuracyNamesEachCategoryFromTheDataset()
+    {
+        var samples = new[]
+        {
+            new FashionSample { ImagePath = "0.jpg", CategoryLabel = 2 },
+            new FashionSample { ImagePath = "1.jpg", CategoryLabel = 2 },
+            new FashionSample { ImagePath = "2.jpg", CategoryLabel = 1 },
+            new FashionSample { ImagePath = "3.jpg" },
+        };
+        CategoryInfo[] categories = [new("Blouse", ClothesType.Upper), new("Jeans", ClothesType.Lower), new("Dress", ClothesType.FullBody)];
+        var dataset = new FashionDataset(DeepFashionFormat.CategoryAttribute, "/data", samples, [], categories, [], [], new ParseReport());
+        // Rows are samples 2, 0, 3, 1: the Blouse is right, one pair of Jeans is taken for a Dress.
+        using var predictions = Predictions([1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1], 3, new float[4], 1);
+
+        var result = BenchmarkEvaluation.Categories(dataset, predictions, [1]);
+
+        Assert.Equal(
+        [
+            new CategoryTop1(0, "Blouse", 1, 1.0, null),
+            new CategoryTop1(1, "Jeans", 2, 0.5, new CategoryConfusion(2, "Dress", 1, 0.5)),
+        ], result.PerCategory.ToArray());
     }
 
     [Fact]

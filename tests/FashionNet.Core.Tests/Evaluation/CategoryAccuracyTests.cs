@@ -29,6 +29,45 @@ public class CategoryAccuracyTests
     }
 
     [Fact]
+    public void PerCategoryRowsComeFromTheTop1ConfusionCountsWithTiesToTheLowerIndex()
+    {
+        var accumulator = new CategoryAccuracyAccumulator(categoryCount: 4, ks: [1], categoryNames: ["Blouse", "Jeans", "Dress", "Coat"]);
+
+        accumulator.Add(
+        [
+            0.9f, 0.1f, 0.0f, 0.0f, // Blouse, right.
+            0.2f, 0.5f, 0.5f, 0.0f, // Blouse as Jeans: Jeans and Dress tie, the lower index wins.
+            0.1f, 0.0f, 0.2f, 0.6f, // Blouse as Coat.
+            0.4f, 0.4f, 0.1f, 0.0f, // Blouse, right: it ties with Jeans and has the lower index.
+            0.3f, 0.3f, 0.3f, 0.3f, // Jeans as Blouse: all tie.
+            0.6f, 0.1f, 0.2f, 0.0f, // Jeans as Blouse.
+            0.5f, 0.9f, 0.0f, 0.0f, // Jeans, right.
+            0.0f, 0.0f, 1.0f, 0.0f, // Dress, right.
+        ], [0, 0, 0, 0, 1, 1, 1, 2]);
+
+        var result = accumulator.Result();
+        // Blouse's mistakes tie (Jeans once, Coat once): the lower index is named. Coat has no image, so no row.
+        Assert.Equal(
+        [
+            new CategoryTop1(0, "Blouse", 4, 0.5, new CategoryConfusion(1, "Jeans", 1, 0.25)),
+            new CategoryTop1(1, "Jeans", 3, 1 / 3.0, new CategoryConfusion(0, "Blouse", 2, 2 / 3.0)),
+            new CategoryTop1(2, "Dress", 1, 1.0, null),
+        ], result.PerCategory.ToArray());
+        Assert.Equal([new(1, 4 / 8.0)], result.TopK.ToArray());
+    }
+
+    [Fact]
+    public void CategoriesWithoutANameHaveANullName()
+    {
+        var named = new CategoryAccuracyAccumulator(3, ks: [1], categoryNames: ["Blouse"]);
+        var unnamed = new CategoryAccuracyAccumulator(3, ks: [1]);
+        foreach (var accumulator in new[] { named, unnamed }) accumulator.Add([0f, 0f, 1f, 1f, 0f, 0f], [2, 2]);
+
+        Assert.Equal([new CategoryTop1(2, null, 2, 0.5, new CategoryConfusion(0, "Blouse", 1, 0.5))], named.Result().PerCategory.ToArray());
+        Assert.Equal([new CategoryTop1(2, null, 2, 0.5, new CategoryConfusion(0, null, 1, 0.5))], unnamed.Result().PerCategory.ToArray());
+    }
+
+    [Fact]
     public void RejectsBadInput()
     {
         var accumulator = new CategoryAccuracyAccumulator(3);

@@ -45,6 +45,26 @@ public sealed class EvaluationReportTests : IDisposable
     }
 
     [Fact]
+    public void CategoryJsonKeepsTopKAndAddsThePerCategoryRows()
+    {
+        var accumulator = new CategoryAccuracyAccumulator(3, ks: [1], categoryNames: ["Blouse", "Jeans"]);
+        accumulator.Add([0f, 1f, 0f, 0f, 1f, 0f], [0, 1]);
+
+        using var document = JsonDocument.Parse(EvaluationJson.Serialize(accumulator.Result()));
+
+        var root = document.RootElement;
+        Assert.Equal(["sampleCount", "topK", "perCategory"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(0.5, root.GetProperty("topK")[0].GetProperty("rate").GetDouble());
+        var blouse = root.GetProperty("perCategory")[0];
+        Assert.Equal(["category", "name", "sampleCount", "top1Rate", "mostConfusedWith"], blouse.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("Blouse", blouse.GetProperty("name").GetString());
+        Assert.Equal(0.0, blouse.GetProperty("top1Rate").GetDouble());
+        var confused = blouse.GetProperty("mostConfusedWith");
+        Assert.Equal(("Jeans", 1, 1.0), (confused.GetProperty("name").GetString(), confused.GetProperty("count").GetInt32(), confused.GetProperty("share").GetDouble()));
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("perCategory")[1].GetProperty("mostConfusedWith").ValueKind);
+    }
+
+    [Fact]
     public void RetrievalTableKeepsHitRateAndItemRecallApart()
     {
         string[] lines = EvaluationTable.Format(Retrieval()).Split(Environment.NewLine);
