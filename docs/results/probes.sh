@@ -13,6 +13,11 @@
 #                   global branch learns less beside the local branch; compared with full-predicted of the same seed.
 #                   It helped (held-out R@1 0.823 against 0.771; global branch alone 0.789), configs/inshop-landmarks.json
 #                   now says so, and this probe's run is seed 1 of the third ablation (the flags repeat the config).
+#   full-detached-heads  the third ablation's full model (docs/results/ablation/full-s1 for seed 1) with the auxiliary
+#                   heads detached in stage 2 (--detach-auxiliary-heads 2: the landmark, visibility and category terms
+#                   train the pose branch and the heads, not the shared layers or the embedding) and weighted there as in
+#                   stage 1 (landmarks 20, visibility 2, category 1 instead of 2 / 0.2 / 0.1, which were kept small because
+#                   at full weight their gradients cost retrieval); judged on held-out R@1, category top-1 and landmark error.
 # The small files of each run (config.json, summary.json, metrics.jsonl) are kept under docs/results/probes/NAME-sSEED/;
 # `python3 docs/results/report.py` prints their validation R@1 beside the ablation's. Run after a Release build:
 #   bash docs/results/probes.sh [SEED ...]      (default: 1)
@@ -24,7 +29,8 @@ training=(--config configs/inshop-landmarks.json --data ../shared/data/deepfashi
   --categories-from-path --landmarks-from ../shared/data/deepfashion-inshop-landmarks --stage1-data data+synthetic
   --validation-items 100 --image-size 224 --pooled-map stride8)
 declare -A probes=([full-predicted]="--training-landmarks predicted"
-  [full-global-triplet]="--loss-weight stage1.globalTriplet=1 --loss-weight stage2.globalTriplet=1")
+  [full-global-triplet]="--loss-weight stage1.globalTriplet=1 --loss-weight stage2.globalTriplet=1"
+  [full-detached-heads]="--detach-auxiliary-heads 2 --loss-weight stage2.landmarks=20 --loss-weight stage2.visibility=2 --loss-weight stage2.category=1")
 if [ $# -gt 0 ]; then seeds=("$@"); else seeds=(1); fi
 
 for seed in "${seeds[@]}"; do

@@ -6,7 +6,8 @@
 Per variant, over its seeds (mean and sample standard deviation): test category top-1/3/5 (test.json), robot-set
 landmark error per slot (robot.json); for the full runs, the share of test photos pooling each slot per clothes type
 (gating.json, written by docs/results/gating.sh); then the validation R@1 at the end of each epoch (metrics.jsonl) of
-every ablation run and of every probe of docs/results/probes.sh (docs/results/probes/*/).
+every ablation run and of every probe of docs/results/probes.sh (docs/results/probes/*/), and the held-out R@1,
+category top-1 and landmark error (parsing-derived labels) at the last epoch of each.
 """
 import json
 import statistics
@@ -41,7 +42,7 @@ def table(header: list[str], rows: list[list[str]]) -> None:
 
 def validation_table(folders: list[Path]) -> None:
     """Held-out validation R@1 (training items the run never trained on) at the end of every epoch of each run."""
-    rows = []
+    rows, last_rows = [], []
     for folder in folders:
         try:
             records = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines() if line.strip()]
@@ -49,8 +50,11 @@ def validation_table(folders: list[Path]) -> None:
             raise SystemExit(f"{folder / 'metrics.jsonl'}: {error}")
         epochs = [r for r in records if r.get("kind") == "epoch" and "r@1" in r["values"]]
         rows.append([f"{folder.parent.name}/{folder.name}", *(f"s{r['stage']}e{r['epoch']} {r['values']['r@1']:.3f}" for r in epochs)])
+        last = epochs[-1]["values"]
+        last_rows.append([rows[-1][0], *(f"{last[name]:.3f}" if name in last else "–" for name in ("r@1", "category_top1", "landmark_error"))])
     width = max(len(row) for row in rows)
     table(["run", *(f"epoch {i}" for i in range(1, width))], [row + [""] * (width - len(row)) for row in rows])
+    table(["run, last epoch (held-out)", "R@1", "category top-1", "landmark error"], last_rows)
 
 
 def main() -> None:
