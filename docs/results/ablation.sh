@@ -5,13 +5,23 @@
 # each run (config.json, summary.json, test.json, robot.json, metrics.jsonl) are kept under docs/results/ablation/, and
 # `fashionnet ablation` gathers them into docs/results/ablation.json. Runs whose results are kept are skipped, so the
 # script continues where it stopped. Run from anywhere after a Release build:
-#   bash docs/results/ablation.sh [SEED ...]      (default: 1 2 3)
+#   bash docs/results/ablation.sh [--name NAME] [--config FILE] [SEED ...]      (default: ablation,
+#        configs/inshop-landmarks.json, seeds 1 2 3; runs under runs/NAME/, kept under docs/results/NAME/ and
+#        gathered into docs/results/NAME.json; the longer ablation: --name ablation-long --config configs/inshop-landmarks-long.json)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 fashionnet=(dotnet samples/FashionNet.Cli/bin/Release/net10.0/fashionnet.dll)
 sample=../shared/data/deepfashion-inshop-sample
+name=ablation
 config=configs/inshop-landmarks.json
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --name) name=$2; shift 2 ;;
+    --config) config=$2; shift 2 ;;
+    *) break ;;
+  esac
+done
 training=(--config "$config" --data "$sample" --format inshop --categories-from-path
   --landmarks-from ../shared/data/deepfashion-inshop-landmarks --stage1-data data+synthetic
   --validation-items 100 --image-size 224 --pooled-map stride8)
@@ -19,8 +29,8 @@ if [ $# -gt 0 ]; then seeds=("$@"); else seeds=(1 2 3); fi
 
 for seed in "${seeds[@]}"; do
   for variant in full global; do
-    run=runs/ablation/$variant-s$seed
-    kept=docs/results/ablation/$variant-s$seed
+    run=runs/$name/$variant-s$seed
+    kept=docs/results/$name/$variant-s$seed
     if [ -f "$kept/test.json" ] && [ -f "$kept/robot.json" ]; then continue; fi
     mkdir -p "$run"
     variant_flag=()
@@ -40,5 +50,5 @@ for seed in "${seeds[@]}"; do
 done
 
 globals=() fulls=()
-for seed in "${seeds[@]}"; do globals+=("docs/results/ablation/global-s$seed"); fulls+=("docs/results/ablation/full-s$seed"); done
-"${fashionnet[@]}" ablation --global "${globals[@]}" --full "${fulls[@]}" --config "$config" --out docs/results/ablation.json
+for seed in "${seeds[@]}"; do globals+=("docs/results/$name/global-s$seed"); fulls+=("docs/results/$name/full-s$seed"); done
+"${fashionnet[@]}" ablation --global "${globals[@]}" --full "${fulls[@]}" --config "$config" --out "docs/results/$name.json"

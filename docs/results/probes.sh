@@ -18,6 +18,9 @@
 #                   train the pose branch and the heads, not the shared layers or the embedding) and weighted there as in
 #                   stage 1 (landmarks 20, visibility 2, category 1 instead of 2 / 0.2 / 0.1, which were kept small because
 #                   at full weight their gradients cost retrieval); judged on held-out R@1, category top-1 and landmark error.
+#                   It did not help (seed 1, last epoch: R@1 0.823 both, category top-1 0.412 against 0.545, landmark
+#                   error 0.089 against 0.090): the category head needs the trunk to learn categories, so the config keeps
+#                   the heads attached.
 # The small files of each run (config.json, summary.json, metrics.jsonl) are kept under docs/results/probes/NAME-sSEED/;
 # `python3 docs/results/report.py` prints their validation R@1 beside the ablation's. Run after a Release build:
 #   bash docs/results/probes.sh [SEED ...]      (default: 1)
