@@ -21,6 +21,8 @@
 #                   It did not help (seed 1, last epoch: R@1 0.823 both, category top-1 0.412 against 0.545, landmark
 #                   error 0.089 against 0.090): the category head needs the trunk to learn categories, so the config keeps
 #                   the heads attached.
+#   full-category-half  the third ablation's full model with stage 2's category weight 0.5 instead of 0.1 (heads attached):
+#                   the price in held-out R@1 of training categories harder in the shared layers.
 # The small files of each run (config.json, summary.json, metrics.jsonl) are kept under docs/results/probes/NAME-sSEED/;
 # `python3 docs/results/report.py` prints their validation R@1 beside the ablation's. Run after a Release build:
 #   bash docs/results/probes.sh [SEED ...]      (default: 1)
@@ -33,7 +35,8 @@ training=(--config configs/inshop-landmarks.json --data ../shared/data/deepfashi
   --validation-items 100 --image-size 224 --pooled-map stride8)
 declare -A probes=([full-predicted]="--training-landmarks predicted"
   [full-global-triplet]="--loss-weight stage1.globalTriplet=1 --loss-weight stage2.globalTriplet=1"
-  [full-detached-heads]="--detach-auxiliary-heads 2 --loss-weight stage2.landmarks=20 --loss-weight stage2.visibility=2 --loss-weight stage2.category=1")
+  [full-detached-heads]="--detach-auxiliary-heads 2 --loss-weight stage2.landmarks=20 --loss-weight stage2.visibility=2 --loss-weight stage2.category=1"
+  [full-category-half]="--loss-weight stage2.category=0.5")
 if [ $# -gt 0 ]; then seeds=("$@"); else seeds=(1); fi
 
 for seed in "${seeds[@]}"; do
