@@ -120,6 +120,10 @@ public sealed class BenchmarkEvaluationTests
         new([2, 0, 3, 1], zeros(4, 2), new float[4 * 16], new float[4 * 8], [.. Enumerable.Repeat(new ImageSize(10, 10), 4)],
             tensor(categoryLogits, [4, categories]), tensor(attributeLogits, [4, attributes]));
 
+    /// <summary>A Category and Attribute dataset of images 0.jpg, 1.jpg, ... with these category labels (1-based; null: none).</summary>
+    private static FashionDataset CategoryDataset(int?[] labels, params CategoryInfo[] categories) => new(DeepFashionFormat.CategoryAttribute, "/data",
+        [.. labels.Select((label, i) => new FashionSample { ImagePath = $"{i}.jpg", CategoryLabel = label })], [], categories, [], [], new ParseReport());
+
     private static AttributeLabels Labels(AttributeMatrix matrix, params int[] positives)
     {
         matrix.BeginRow(out var known, out var positive);
@@ -131,14 +135,7 @@ public sealed class BenchmarkEvaluationTests
     [Fact]
     public void CategoryAccuracyReadsEachRowsLabelFromItsSample()
     {
-        var samples = new[]
-        {
-            new FashionSample { ImagePath = "0.jpg", CategoryLabel = 1 },
-            new FashionSample { ImagePath = "1.jpg", CategoryLabel = 6 },
-            new FashionSample { ImagePath = "2.jpg", CategoryLabel = 4 },
-            new FashionSample { ImagePath = "3.jpg" },
-        };
-        var dataset = new FashionDataset(DeepFashionFormat.CategoryAttribute, "/data", samples, [], [], [], [], new ParseReport());
+        var dataset = CategoryDataset([1, 6, 4, null]);
         float[] descending = [5, 4, 3, 2, 1, 0];
         using var predictions = Predictions([.. descending, .. descending, .. descending, .. descending], 6, new float[4], 1);
 
@@ -152,15 +149,7 @@ public sealed class BenchmarkEvaluationTests
     [Fact]
     public void CategoryAccuracyNamesEachCategoryFromTheDataset()
     {
-        var samples = new[]
-        {
-            new FashionSample { ImagePath = "0.jpg", CategoryLabel = 2 },
-            new FashionSample { ImagePath = "1.jpg", CategoryLabel = 2 },
-            new FashionSample { ImagePath = "2.jpg", CategoryLabel = 1 },
-            new FashionSample { ImagePath = "3.jpg" },
-        };
-        CategoryInfo[] categories = [new("Blouse", ClothesType.Upper), new("Jeans", ClothesType.Lower), new("Dress", ClothesType.FullBody)];
-        var dataset = new FashionDataset(DeepFashionFormat.CategoryAttribute, "/data", samples, [], categories, [], [], new ParseReport());
+        var dataset = CategoryDataset([2, 2, 1, null], new("Blouse", ClothesType.Upper), new("Jeans", ClothesType.Lower), new("Dress", ClothesType.FullBody));
         // Rows are samples 2, 0, 3, 1: the Blouse is right, one pair of Jeans is taken for a Dress.
         using var predictions = Predictions([1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1], 3, new float[4], 1);
 
