@@ -19,7 +19,8 @@ namespace FashionNet.Model;
 /// pooled features are 0. Pooling passes no gradient to the landmarks: the pose branch learns from its own losses.</item>
 /// </list>
 /// Global and local features are concatenated and fused by one fc into the embedding; the category and attribute heads
-/// read the fused feature, and <see cref="FashionNetOutput.Embedding"/> is its L2-normalized form. With
+/// read the fused feature, and <see cref="FashionNetOutput.Embedding"/> is its L2-normalized form; the optional item
+/// head (<see cref="FashionNetOptions.ItemCount"/>) scores the embedding against one learned proxy per training item. With
 /// <see cref="DetachAuxiliaryHeads"/> the pose, category and attribute losses train their own layers only.
 /// </summary>
 public sealed class FashionNetModel : nn.Module<Tensor, LandmarkTargets?, FashionNetOutput>
@@ -39,6 +40,7 @@ public sealed class FashionNetModel : nn.Module<Tensor, LandmarkTargets?, Fashio
     private readonly Linear fusionFc;
     private readonly Linear categoryHead;
     private readonly Linear attributeHead;
+    private readonly Linear? itemHead;
 
     /// <summary>Builds the model on <paramref name="backbone"/>, which it takes ownership of (and disposes).</summary>
     /// <param name="options">Sizes and behaviour.</param>
@@ -74,6 +76,7 @@ public sealed class FashionNetModel : nn.Module<Tensor, LandmarkTargets?, Fashio
         fusionFc = nn.Linear(options.GlobalFeatureSize + (options.UseLocalBranch ? options.LocalFeatureSize : 0), options.EmbeddingSize);
         categoryHead = nn.Linear(options.EmbeddingSize, options.CategoryCount);
         attributeHead = nn.Linear(options.EmbeddingSize, options.AttributeCount);
+        if (options.ItemCount > 0) itemHead = nn.Linear(options.EmbeddingSize, options.ItemCount, hasBias: false);
         RegisterComponents();
     }
 
@@ -144,14 +147,16 @@ public sealed class FashionNetModel : nn.Module<Tensor, LandmarkTargets?, Fashio
 
         var fused = fusionFc.forward(cat([globalFeature, localFeature], 1));
         var headInput = DetachAuxiliaryHeads ? fused.detach() : fused;
+        var embedding = nn.functional.normalize(fused, p: 2, dim: 1);
         var output = new FashionNetOutput(
-            nn.functional.normalize(fused, p: 2, dim: 1),
+            embedding,
             globalFeature,
             localFeature,
             landmarks,
             visibilityLogits,
             categoryHead.forward(headInput),
-            attributeHead.forward(headInput));
+            attributeHead.forward(headInput),
+            ItemSimilarities(embedding));
         return output.MoveToOuterDisposeScope();
     }
 
@@ -165,6 +170,14 @@ public sealed class FashionNetModel : nn.Module<Tensor, LandmarkTargets?, Fashio
         var output = forward(images, null);
         return output.Embedding.MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// Cosine similarities of the embeddings to the item proxies (the item head's weight rows, normalized), or an
+    /// <c>[N, 0]</c> tensor without the head. The item term trains the embedding through them, so they are never detached.
+    /// </summary>
+    private Tensor ItemSimilarities(Tensor embedding) => itemHead is null
+        ? embedding.new_zeros([embedding.shape[0], 0L])
+        : nn.functional.linear(embedding, nn.functional.normalize(itemHead.weight!, p: 2, dim: 1));
 
     /// <summary>The local branch's feature, or an <c>[N, 0]</c> tensor when the branch is off (the ablation).</summary>
     private Tensor LocalFeature(Tensor pooledMap, Tensor globalFeature, Tensor landmarks, Tensor visibilityLogits, LandmarkTargets? truth)

@@ -61,6 +61,13 @@ public sealed class FashionNetOptions
     /// <summary>Binary attributes of the attribute head (DeepFashion: 1,000).</summary>
     public int AttributeCount { get; init; } = 1000;
 
+    /// <summary>
+    /// Training items of the item head, 0 for none (the default). The head holds one learned proxy per training item and
+    /// scores each embedding by its cosine similarity to every proxy (<see cref="FashionNetOutput.ItemSimilarities"/>),
+    /// for the normalized-softmax item term (<c>LossTermNames.Items</c>); retrieval does not use it.
+    /// </summary>
+    public int ItemCount { get; init; }
+
     /// <summary>Landmarks the local branch pools at in training mode.</summary>
     public LandmarkSource TrainingLandmarks { get; init; } = LandmarkSource.GroundTruth;
 
@@ -86,6 +93,7 @@ public sealed class FashionNetOptions
         {
             if (value < 1) throw new ArgumentException($"{name} must be at least 1, got {value}.", parameterName);
         }
+        if (ItemCount < 0) throw new ArgumentException($"{nameof(ItemCount)} must not be negative, got {ItemCount}.", parameterName);
         if (PoolingWindow < 1 || PoolingWindow % 2 == 0)
             throw new ArgumentException($"{nameof(PoolingWindow)} must be odd and at least 1, got {PoolingWindow}.", parameterName);
         if (!(VisibilityThreshold > 0 && VisibilityThreshold < 1))

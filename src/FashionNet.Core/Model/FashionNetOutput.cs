@@ -10,6 +10,10 @@ namespace FashionNet.Model;
 /// <param name="VisibilityLogits">Visibility logits <c>[N, L]</c>: positive means visible.</param>
 /// <param name="CategoryLogits">Category logits <c>[N, CategoryCount]</c>.</param>
 /// <param name="AttributeLogits">Attribute logits <c>[N, AttributeCount]</c>.</param>
+/// <param name="ItemSimilarities">
+/// Cosine similarity of each embedding to each training item's learned proxy <c>[N, ItemCount]</c>, in [-1, 1]
+/// (<c>[N, 0]</c> for a model without the item head, see <see cref="FashionNetOptions.ItemCount"/>).
+/// </param>
 public sealed record FashionNetOutput(
     Tensor Embedding,
     Tensor GlobalFeature,
@@ -17,7 +21,8 @@ public sealed record FashionNetOutput(
     Tensor Landmarks,
     Tensor VisibilityLogits,
     Tensor CategoryLogits,
-    Tensor AttributeLogits) : IDisposable
+    Tensor AttributeLogits,
+    Tensor ItemSimilarities) : IDisposable
 {
     /// <summary>Moves every tensor to the enclosing dispose scope (for outputs created inside an inner scope).</summary>
     public FashionNetOutput MoveToOuterDisposeScope()
@@ -41,5 +46,6 @@ public sealed record FashionNetOutput(
         yield return VisibilityLogits;
         yield return CategoryLogits;
         yield return AttributeLogits;
+        yield return ItemSimilarities;
     }
 }

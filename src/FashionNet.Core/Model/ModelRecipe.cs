@@ -62,6 +62,13 @@ public sealed record ModelRecipe
     /// <summary>Fuse the local (landmark pooling) branch into the embedding; false is the global-branch-only ablation.</summary>
     public bool LocalBranch { get; init; } = true;
 
+    /// <summary>
+    /// Training items of the item head (<see cref="FashionNetOptions.ItemCount"/>), 0 for none. Left out of the
+    /// fingerprint when 0, so models without the head keep the fingerprint they had before the head existed.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int ItemCount { get; init; }
+
     /// <summary>Freeze the shared trunk (conv1..conv4) while training.</summary>
     public bool FreezeTrunk { get; init; }
 
@@ -115,6 +122,7 @@ public sealed record ModelRecipe
         PoolingBins = PoolingBins,
         FreezeTrunk = FreezeTrunk,
         UseLocalBranch = LocalBranch,
+        ItemCount = ItemCount,
     };
 
     /// <summary>Whether ImageNet weights come with the library (no download) for <paramref name="backbone"/>: ResNet18 only.</summary>

@@ -31,20 +31,29 @@ public sealed class FashionNetCriterion : IDisposable
         if (duplicate is not null) throw new ArgumentException($"Two loss terms are named '{duplicate.Key}'.", nameof(terms));
     }
 
+    /// <summary>The default temperature of the item term (<see cref="LossTermNames.Items"/>), Zhai and Wu's 0.05.</summary>
+    public const double DefaultItemTemperature = 0.05;
+
     /// <summary>
     /// The paper's objective: landmark L2, visibility, category, attributes (when the training data has attribute
     /// labels) and batch-hard triplet, named as in <see cref="LossTermNames"/>; then the triplet term on the global
-    /// feature alone, computed only where a stage weights it.
+    /// feature alone and the normalized-softmax item term, each computed only where a stage weights it.
     /// </summary>
     /// <param name="tripletMargin">Margin of the triplet loss.</param>
     /// <param name="attributeWeights">Per-attribute w_pos / w_neg from the training set, or null when it has no attributes.</param>
     /// <param name="device">The device of the model the criterion scores (where its weight tensors live); the CPU when null.</param>
-    public static FashionNetCriterion Standard(double tripletMargin, AttributeWeights? attributeWeights, Device? device = null)
+    /// <param name="itemTemperature">Temperature of the item term, above 0.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="itemTemperature"/> is not a positive number.</exception>
+    public static FashionNetCriterion Standard(double tripletMargin, AttributeWeights? attributeWeights, Device? device = null,
+        double itemTemperature = DefaultItemTemperature)
     {
+        if (!(itemTemperature > 0) || !double.IsFinite(itemTemperature))
+            throw new ArgumentOutOfRangeException(nameof(itemTemperature), itemTemperature, "The item temperature must be a positive number.");
         var terms = new List<ILossTerm> { new LandmarkTerm(), new VisibilityTerm(), new CategoryTerm() };
         if (attributeWeights is not null && attributeWeights.Positive.Count > 0) terms.Add(new AttributeTerm(attributeWeights, device));
         terms.Add(TripletTerm.OnEmbedding(tripletMargin));
         terms.Add(TripletTerm.OnGlobalFeature(tripletMargin));
+        terms.Add(new ItemTerm(itemTemperature));
         return new FashionNetCriterion(terms);
     }
 

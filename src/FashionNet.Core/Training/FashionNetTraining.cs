@@ -104,7 +104,7 @@ public sealed class FashionNetTraining : IDisposable
         data ??= new TrainingDataOptions();
         options.Validate();
         var stage1Dataset = data.Stage1Dataset ?? dataset;
-        recipe = recipe.For(dataset, stage1Dataset);
+        recipe = recipe.For(dataset, stage1Dataset) with { ItemCount = ItemHeadSize(dataset, data.Stage1Dataset, options) };
 
         var trainSampler = TrainSampler(dataset, options);
         var stage1Sampler = data.Stage1Dataset is null ? null : TrainSampler(stage1Dataset, options);
@@ -123,7 +123,7 @@ public sealed class FashionNetTraining : IDisposable
         var stage1Loader = stage1Sampler is null ? null : new FashionDataLoader(stage1Dataset, stage1Sampler, trainTransform, normalizer, trainLoaderOptions);
         var attributeWeights = AttributeWeightsOf(dataset, dataset.IndicesOf(EvaluationSplit.Train))
             ?? AttributeWeightsOf(stage1Dataset, stage1Dataset.IndicesOf(EvaluationSplit.Train));
-        var criterion = FashionNetCriterion.Standard(options.TripletMargin, attributeWeights, device);
+        var criterion = FashionNetCriterion.Standard(options.TripletMargin, attributeWeights, device, options.ItemTemperature);
 
         // In-shop style data validates retrieval on query vs gallery; data without items validates on its val split.
         var heldOut = dataset.HasItems
@@ -140,6 +140,28 @@ public sealed class FashionNetTraining : IDisposable
         }
         var trainer = new FashionNetTrainer(model, normalizer, options, trainLoader, criterion, validator, recipe.Fingerprint) { Stage1Loader = stage1Loader };
         return new FashionNetTraining(recipe, model, normalizer, criterion, trainer, validationLoader, validator);
+    }
+
+    /// <summary>
+    /// The item head's size: the dataset's item count when a stage weights the item term (labels are item indices of
+    /// the dataset), else 0 (no head).
+    /// </summary>
+    /// <exception cref="ArgumentException">
+    /// The data has no items, or stage 1 weights the item term while training on a separate stage-1 dataset (whose item
+    /// indices name other items than stage 2's, so its proxies would be trained for the wrong items).
+    /// </exception>
+    private static int ItemHeadSize(FashionDataset dataset, FashionDataset? stage1Dataset, TrainingOptions options)
+    {
+        if (!options.UsesTerm(LossTermNames.Items)) return 0;
+        if (!dataset.HasItems)
+            throw new ArgumentException($"The items loss term needs item identities; the dataset at '{dataset.Root}' has none.", nameof(dataset));
+        if (stage1Dataset is not null && options.Stage1.Epochs > 0 && options.Stage1.LossWeights.GetValueOrDefault(LossTermNames.Items) > 0)
+        {
+            throw new ArgumentException(
+                "stage1.lossWeights.items: the item term cannot train in stage 1 on a separate stage-1 dataset (its item indices name other items); weight it in stage 2 only.",
+                nameof(options));
+        }
+        return dataset.Items.Count;
     }
 
     /// <summary>Batches of a dataset's train split: P x K when it has item identities, shuffled batches of P * K otherwise.</summary>

@@ -47,11 +47,20 @@ public static class LossTermNames
     /// </summary>
     public const string GlobalTriplet = "globalTriplet";
 
+    /// <summary>
+    /// Normalized-softmax item classification (Zhai and Wu, BMVC 2019), not part of the paper's objective: cross-entropy
+    /// over the training items of the embedding's cosine similarities to learned item proxies, divided by a temperature
+    /// (<see cref="ItemTerm"/>). Every sample is pulled toward its item's proxy and away from all other items' proxies,
+    /// not only from the hardest negative of its batch as in the triplet term. Needs the model's item head
+    /// (<see cref="FashionNetOptions.ItemCount"/>), which a training sizes to the data when a stage weights this term.
+    /// </summary>
+    public const string Items = "items";
+
     /// <summary>The paper's five terms, in the order the standard criterion computes them.</summary>
     public static IReadOnlyList<string> Paper { get; } = [Landmarks, Visibility, Category, Attributes, Triplet];
 
-    /// <summary>Every standard term: the paper's, then <see cref="GlobalTriplet"/>.</summary>
-    public static IReadOnlyList<string> All { get; } = [.. Paper, GlobalTriplet];
+    /// <summary>Every standard term: the paper's, then <see cref="GlobalTriplet"/> and <see cref="Items"/>.</summary>
+    public static IReadOnlyList<string> All { get; } = [.. Paper, GlobalTriplet, Items];
 }
 
 /// <summary>Landmark L2 at the visible annotated landmarks, in normalized coordinates.</summary>
@@ -97,6 +106,28 @@ internal sealed class CategoryTerm : ILossTerm
 
     public Tensor? Compute(FashionNetOutput output, FashionBatch batch) =>
         batch.LabelCounts.Categories == 0 ? null : _loss.call(output.CategoryLogits, batch.Categories);
+
+    public void Dispose() => _loss.Dispose();
+}
+
+/// <summary>
+/// The normalized-softmax item term (<see cref="LossTermNames.Items"/>): cross-entropy of the output's item
+/// similarities divided by <paramref name="temperature"/> over the samples with an item identity.
+/// </summary>
+/// <param name="temperature">Divides the cosine similarities (in [-1, 1]) before the softmax; small values sharpen it.</param>
+internal sealed class ItemTerm(double temperature) : ILossTerm
+{
+    private readonly MaskedCrossEntropyLoss _loss = new();
+
+    public string Name => LossTermNames.Items;
+
+    public Tensor? Compute(FashionNetOutput output, FashionBatch batch)
+    {
+        if (batch.LabelCounts.Items == 0) return null;
+        if (output.ItemSimilarities.shape[1] == 0)
+            throw new ArgumentException("The items loss term needs a model with an item head (FashionNetOptions.ItemCount above 0); this model has none.", nameof(output));
+        return _loss.call(output.ItemSimilarities / temperature, batch.ItemIndices);
+    }
 
     public void Dispose() => _loss.Dispose();
 }

@@ -138,12 +138,22 @@ public sealed record TrainingOptions
     public double TripletMargin { get; init; } = 0.2;
 
     /// <summary>
+    /// Temperature of the item term (<see cref="LossTermNames.Items"/>): the cosine similarities to the item proxies are
+    /// divided by it before the softmax.
+    /// </summary>
+    public double ItemTemperature { get; init; } = FashionNetCriterion.DefaultItemTemperature;
+
+    /// <summary>
     /// Where the local branch pools while training (<see cref="FashionNetModel.TrainingLandmarks"/>):
     /// <see cref="LandmarkSource.GroundTruth"/>, a photo's true landmarks where it has them (predictions elsewhere), or
     /// <see cref="LandmarkSource.Predicted"/>, the pose branch's own, as in evaluation, so that the fused embedding
     /// learns from the landmarks it is tested with.
     /// </summary>
     public LandmarkSource TrainingLandmarks { get; init; } = LandmarkSource.GroundTruth;
+
+    /// <summary>Whether some stage with epochs weights the term named <paramref name="term"/> above 0.</summary>
+    public bool UsesTerm(string term) =>
+        new[] { Stage1, Stage2 }.Any(s => s.Epochs > 0 && s.LossWeights.GetValueOrDefault(term) > 0);
 
     private static Dictionary<string, double> Weights(params (string Name, double Weight)[] weights) => weights.ToDictionary(w => w.Name, w => w.Weight);
 
@@ -210,6 +220,7 @@ public sealed record TrainingOptions
         Require(Schedule.StepEvery >= 1, "schedule.stepEvery", "must be at least 1");
         Require(Schedule.StepFactor is > 0 and <= 1, "schedule.stepFactor", "must be in (0, 1]");
         Require(TripletMargin >= 0, "tripletMargin", "must not be negative");
+        Require(ItemTemperature > 0 && double.IsFinite(ItemTemperature), "itemTemperature", "must be a positive number");
         Require(TrainingLandmarks is LandmarkSource.GroundTruth or LandmarkSource.Predicted, "trainingLandmarks", "must be groundTruth or predicted");
         foreach (int stage in new[] { 1, 2 })
         {

@@ -9,8 +9,9 @@ namespace FashionNet.Tests.Model;
 public class FashionNetModelTests
 {
     private static FashionNetOptions SmallOptions(int size, LandmarkSource evaluation = LandmarkSource.Predicted, bool freeze = false,
-        bool localBranch = true, BackboneMap pooledMap = BackboneMap.Trunk, int bins = 1) => new()
+        bool localBranch = true, BackboneMap pooledMap = BackboneMap.Trunk, int bins = 1, int items = 0) => new()
     {
+        ItemCount = items,
         PooledMap = pooledMap,
         PoolingBins = bins,
         ImageWidth = size,
@@ -44,6 +45,8 @@ public class FashionNetModelTests
         Assert.Equal([2L, 8], output.VisibilityLogits.shape);
         Assert.Equal([2L, 5], output.CategoryLogits.shape);
         Assert.Equal([2L, 7], output.AttributeLogits.shape);
+        Assert.Equal([2L, 0], output.ItemSimilarities.shape);
+        Assert.DoesNotContain(model.named_parameters(), p => p.name.StartsWith("itemHead", StringComparison.Ordinal));
         Assert.True(allclose(output.Embedding.norm(1), ones(2), 1e-5, 1e-5));
         Assert.True(output.Landmarks.gt(0).all().item<bool>() && output.Landmarks.lt(1).all().item<bool>());
     }
@@ -81,6 +84,27 @@ public class FashionNetModelTests
         using var output = model.forward(images, Truth(full(2, 8, 2, 0.5f), ones(2, 8)));
         SumOfAllOutputs(output).backward();
         Assert.True(model.named_parameters().Single(p => p.name == "backbone.layer2.0.conv1.weight").parameter.grad!.abs().sum().item<float>() > 0);
+    }
+
+    [Fact]
+    public void The_item_head_scores_the_embedding_by_cosine_similarity_to_each_item_proxy_and_trains_the_embedding()
+    {
+        using var scope = NewDisposeScope();
+        using var model = new FashionNetModel(SmallOptions(64, items: 3), ResNet.ResNet18());
+        model.train();
+        using var output = model.forward(randn(2, 3, 64, 64), null);
+
+        var proxies = model.named_parameters().Single(p => p.name == "itemHead.weight").parameter;
+        Assert.Equal([3L, 16], proxies.shape);
+        Assert.Equal([2L, 3], output.ItemSimilarities.shape);
+        // Oracle: the cosine of each embedding with each proxy row, from dot products and norms.
+        var expected = output.Embedding.detach().matmul(proxies.detach().t()) / proxies.detach().norm(1).unsqueeze(0);
+        Assert.True(allclose(output.ItemSimilarities.detach(), expected, 1e-5, 1e-6));
+        Assert.True(output.ItemSimilarities.abs().le(1 + 1e-6).all().item<bool>());
+
+        output.ItemSimilarities.square().sum().backward();
+        foreach (string name in new[] { "itemHead.weight", "fusionFc.weight", "globalFc.weight" })
+            Assert.True(model.named_parameters().Single(p => p.name == name).parameter.grad is { } grad && grad.abs().sum().item<float>() > 0, $"{name} got no gradient");
     }
 
     [Fact]
@@ -251,6 +275,7 @@ public class FashionNetModelTests
         using var otherBatch = Truth(rand(2, 8, 2), ones(2, 8));
         Assert.Equal("groundTruth", Assert.Throws<ArgumentException>(() => model.forward(randn(1, 3, 64, 64), otherBatch)).ParamName);
         Assert.Throws<ArgumentException>(() => new FashionNetModel(new FashionNetOptions { PoolingWindow = 2 }, ResNet.ResNet18()));
+        Assert.Contains("ItemCount", Assert.Throws<ArgumentException>(() => new FashionNetModel(new FashionNetOptions { ItemCount = -1 }, ResNet.ResNet18())).Message);
     }
 
     private static bool Same(Tensor a, Tensor b) => a.eq(b).all().item<bool>();
@@ -259,7 +284,7 @@ public class FashionNetModelTests
     private static Tensor SumOfAllOutputs(FashionNetOutput output)
     {
         return output.Embedding.square().sum() + output.Landmarks.square().sum() + output.VisibilityLogits.square().sum()
-            + output.CategoryLogits.square().sum() + output.AttributeLogits.square().sum();
+            + output.CategoryLogits.square().sum() + output.AttributeLogits.square().sum() + output.ItemSimilarities.square().sum();
     }
 
     /// <summary>Ground truth with every slot labelled, visible where <paramref name="visibility"/> is nonzero.</summary>

@@ -17,12 +17,12 @@ namespace FashionNet.Tests.Training;
 /// </summary>
 public class FashionNetCriterionTests
 {
-    private const int Batch = 4, Attributes = 3, Categories = 5, Dimension = 6;
+    private const int Batch = 4, Attributes = 3, Categories = 5, Dimension = 6, Items = 3;
 
     private static readonly Dictionary<string, double> AllWeights = new()
     {
         [LossTermNames.Landmarks] = 20, [LossTermNames.Visibility] = 2, [LossTermNames.Category] = 0.5, [LossTermNames.Attributes] = 3, [LossTermNames.Triplet] = 1.5,
-        [LossTermNames.GlobalTriplet] = 0.7,
+        [LossTermNames.GlobalTriplet] = 0.7, [LossTermNames.Items] = 0.25,
     };
 
     private static FashionNetCriterion Criterion() =>
@@ -33,15 +33,16 @@ public class FashionNetCriterionTests
     {
         Tensor Leaf(params long[] shape) => randn(shape, generator: generator).requires_grad_(true);
         return new FashionNetOutput(nn.functional.normalize(Leaf(Batch, Dimension), p: 2, dim: 1), Leaf(Batch, Dimension), Leaf(Batch, 2),
-            Leaf(Batch, 8, 2).sigmoid(), Leaf(Batch, 8), Leaf(Batch, Categories), Leaf(Batch, Attributes));
+            Leaf(Batch, 8, 2).sigmoid(), Leaf(Batch, 8), Leaf(Batch, Categories), Leaf(Batch, Attributes), Leaf(Batch, Items).tanh());
     }
 
     /// <summary>
     /// Four samples of two items; samples 0 and 2 have landmarks (sample 2's all occluded), 1 and 3 none; categories
-    /// for samples 0..2; attributes for sample 3 only.
+    /// for samples 0..2; attributes for sample 3 only. <paramref name="items"/> replaces the item indices (-1: none).
     /// </summary>
-    private static FashionBatch LabelledBatch()
+    private static FashionBatch LabelledBatch(long[]? items = null)
     {
+        items ??= [0, 0, 1, 1];
         Landmark At(float x, float y, LandmarkVisibility code) => new(x, y, code);
         var upper = LandmarkSet.FromFileOrder(ClothesType.Upper,
         [
@@ -51,8 +52,8 @@ public class FashionNetCriterionTests
         var occluded = LandmarkSet.FromFileOrder(ClothesType.Lower, [.. Enumerable.Repeat(At(20, 30, LandmarkVisibility.Occluded), 4)]);
         var targets = LandmarkTargets.FromInputPixels([upper, null, occluded, null], 40, 80);
         return new FashionBatch(zeros(Batch, 3, 8, 8), targets, tensor(new long[] { 1, 4, 0, -1 }), tensor(new float[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1 }, [Batch, Attributes]),
-            tensor(new float[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1 }, [Batch, Attributes]), tensor(new long[] { 0, 0, 1, 1 }),
-            new BatchLabelCounts(Landmarks: 2, Categories: 3, Attributes: 1, Items: 4), [0, 1, 2, 3], new CropGeometry[Batch], new ImageSize[Batch], new ImageOrientation[Batch], []);
+            tensor(new float[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1 }, [Batch, Attributes]), tensor(items),
+            new BatchLabelCounts(Landmarks: 2, Categories: 3, Attributes: 1, Items: items.Count(i => i >= 0)), [0, 1, 2, 3], new CropGeometry[Batch], new ImageSize[Batch], new ImageOrientation[Batch], []);
     }
 
     [Fact]
@@ -98,6 +99,8 @@ public class FashionNetCriterionTests
             [LossTermNames.Attributes] = KernelFunctional.WeightedAttributeLoss(output.AttributeLogits, batch.Attributes, batch.AttributeMask, weights.Positive, weights.Negative),
             [LossTermNames.Triplet] = tripletLoss.call(output.Embedding, miner.call(output.Embedding, batch.ItemIndices)),
             [LossTermNames.GlobalTriplet] = tripletLoss.call(globalEmbedding, miner.call(globalEmbedding, batch.ItemIndices)),
+            // Every sample has an item: plain cross-entropy of the similarities over the default temperature.
+            [LossTermNames.Items] = nn.functional.cross_entropy(output.ItemSimilarities / 0.05, batch.ItemIndices),
         };
 
         Assert.Equal(expected.Keys.Order(), loss.Terms.Keys.Order());
@@ -124,7 +127,37 @@ public class FashionNetCriterionTests
             zeros(Batch, 0), zeros(Batch, 0), tensor(new long[] { 0, 0, 1, 1 }), new BatchLabelCounts(0, 0, 0, Items: 4), [0, 1, 2, 3], new CropGeometry[Batch],
             new ImageSize[Batch], new ImageOrientation[Batch], []);
         var photos = criterion.Compute(Output(new Generator(3)), unlabelled, AllWeights);
-        Assert.Equal([LossTermNames.Triplet, LossTermNames.GlobalTriplet], photos.Terms.Keys);
+        Assert.Equal([LossTermNames.Triplet, LossTermNames.GlobalTriplet, LossTermNames.Items], photos.Terms.Keys);
+    }
+
+    [Fact]
+    public void TheItemTermIsCrossEntropyOverTheTemperatureScaledSimilaritiesOfTheSamplesWithAnItem()
+    {
+        using var scope = NewDisposeScope();
+        using var criterion = FashionNetCriterion.Standard(0.2, null, itemTemperature: 0.5);
+        // Samples 1 and 3 have no item: the mean runs over samples 0 and 2 only.
+        using var batch = LabelledBatch(items: [2, -1, 0, -1]);
+        var similarities = tensor(new float[] { 0.9f, -0.2f, 0.1f, 0, 0, 0, 0.3f, 0.3f, -1, 0, 0, 0 }, [Batch, Items]);
+        var output = Output(new Generator(9)) with { ItemSimilarities = similarities };
+
+        var loss = criterion.Compute(output, batch, new Dictionary<string, double> { [LossTermNames.Items] = 1 });
+
+        // Hand-computed: -log softmax(s / 0.5)[label] of sample 0 (label 2) and sample 2 (label 0), averaged.
+        double Nll(double[] s, int label) => -(s[label] / 0.5 - Math.Log(s.Sum(v => Math.Exp(v / 0.5))));
+        double expected = (Nll([0.9, -0.2, 0.1], 2) + Nll([0.3, 0.3, -1], 0)) / 2;
+        Assert.Equal(expected, loss.Terms[LossTermNames.Items].item<float>(), 5);
+    }
+
+    [Fact]
+    public void TheItemTermNeedsAModelWithAnItemHeadAndAPositiveTemperature()
+    {
+        using var scope = NewDisposeScope();
+        using var criterion = Criterion();
+        using var batch = LabelledBatch();
+        var withoutHead = Output(new Generator(10)) with { ItemSimilarities = zeros(Batch, 0) };
+        var error = Assert.Throws<ArgumentException>(() => criterion.Compute(withoutHead, batch, new Dictionary<string, double> { [LossTermNames.Items] = 1 }));
+        Assert.Contains("item head", error.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => FashionNetCriterion.Standard(0.2, null, itemTemperature: 0));
     }
 
     [Fact]

@@ -89,6 +89,44 @@ public sealed class FashionNetTrainerTests(SyntheticTrainingFixture fixture) : I
     }
 
     [Fact]
+    public void WeightingTheItemTermGivesTheModelAnItemHeadOverTheDatasetsItemsThatTrains()
+    {
+        var options = Options(0, 1) with
+        {
+            Stage2 = new() { Epochs = 1, LossWeights = new Dictionary<string, double> { [LossTermNames.Items] = 1 } },
+        };
+        using var training = FashionNetTraining.Create(fixture.Dataset, SmallRecipe, options, Data with { Validate = false });
+        var proxies = training.Model.named_parameters().Single(p => p.name == "itemHead.weight").parameter;
+        var before = proxies.detach().clone();
+        var run = new TrainingRunOptions { Directory = fixture.NewRunDirectory() };
+
+        var summary = training.Run(run);
+
+        Assert.Equal(fixture.Dataset.Items.Count, training.Recipe.ItemCount);
+        Assert.Equal([fixture.Dataset.Items.Count, SmallRecipe.EmbeddingSize], proxies.shape);
+        Assert.False(proxies.eq(before).all().item<bool>(), "the item proxies did not move");
+        Assert.All(TrainingLog.Read(run.MetricsLog).Where(e => e.Kind == TrainingLogKind.Step), e => Assert.Contains("loss/items", e.Values.Keys));
+        // The checkpoint's recipe rebuilds the head, so the run's model loads back as it was trained.
+        var recipe = ModelRecipe.FromFingerprint(CheckpointFile.ReadMetadata(summary.BestCheckpoint).ModelFingerprint);
+        Assert.Equal(training.Recipe.ItemCount, recipe.ItemCount);
+        Assert.Equal(training.Model.parameters().SelectMany(p => p.data<float>().ToArray()), CheckpointWeights(summary.BestCheckpoint));
+        // Without the term the recipe has no head and its fingerprint does not mention one.
+        Assert.DoesNotContain("itemCount", SmallRecipe.For(fixture.Dataset).Fingerprint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheItemTermInStage1OnASeparateStage1DatasetIsRefused()
+    {
+        var options = Options(1, 1) with
+        {
+            Stage1 = new() { Epochs = 1, LossWeights = new Dictionary<string, double> { [LossTermNames.Items] = 1 } },
+        };
+        var error = Assert.Throws<ArgumentException>(() =>
+            FashionNetTraining.Create(fixture.Dataset, SmallRecipe, options, Data with { Stage1Dataset = fixture.CategoryDataset }));
+        Assert.Contains("stage1.lossWeights.items", error.Message);
+    }
+
+    [Fact]
     public void ShortRunLowersTheLossAndRetrievesHeldOutItemsFarAboveChance()
     {
         manual_seed(11);

@@ -123,12 +123,14 @@ public sealed class TrainingOptionsTests : IDisposable
         Assert.Contains("learningrate", error.Message);
     }
 
-    [Fact]
-    public void OutOfRangeValueNamesTheField()
+    [Theory]
+    [InlineData("""{ "optimizer": { "momentum": 1.5 } }""", "optimizer.momentum")]
+    [InlineData("""{ "itemTemperature": 0 }""", "itemTemperature")]
+    public void OutOfRangeValueNamesTheField(string json, string field)
     {
-        var error = Assert.Throws<FormatException>(() => TrainingOptions.Load(Write("""{ "optimizer": { "momentum": 1.5 } }""")));
+        var error = Assert.Throws<FormatException>(() => TrainingOptions.Load(Write(json)));
 
-        Assert.Contains("optimizer.momentum", error.Message);
+        Assert.Contains($"'{field}'", error.Message);
     }
 
     [Fact]
