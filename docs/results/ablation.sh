@@ -8,6 +8,7 @@
 #   bash docs/results/ablation.sh [--name NAME] [--config FILE] [SEED ...]      (default: ablation,
 #        configs/inshop-landmarks.json, seeds 1 2 3; runs under runs/NAME/, kept under docs/results/NAME/ and
 #        gathered into docs/results/NAME.json; the longer ablation: --name ablation-long --config configs/inshop-landmarks-long.json)
+#   --variant full|global runs one variant only, and then nothing is gathered (the ablation needs both).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -15,10 +16,12 @@ fashionnet=(dotnet samples/FashionNet.Cli/bin/Release/net10.0/fashionnet.dll)
 sample=../shared/data/deepfashion-inshop-sample
 name=ablation
 config=configs/inshop-landmarks.json
+variants=(full global)
 while [ $# -gt 0 ]; do
   case "$1" in
     --name) name=$2; shift 2 ;;
     --config) config=$2; shift 2 ;;
+    --variant) variants=("$2"); shift 2 ;;
     *) break ;;
   esac
 done
@@ -28,7 +31,7 @@ training=(--config "$config" --data "$sample" --format inshop --categories-from-
 if [ $# -gt 0 ]; then seeds=("$@"); else seeds=(1 2 3); fi
 
 for seed in "${seeds[@]}"; do
-  for variant in full global; do
+  for variant in "${variants[@]}"; do
     run=runs/$name/$variant-s$seed
     kept=docs/results/$name/$variant-s$seed
     if [ -f "$kept/test.json" ] && [ -f "$kept/robot.json" ]; then continue; fi
@@ -49,6 +52,7 @@ for seed in "${seeds[@]}"; do
   done
 done
 
+[ "${#variants[@]}" -eq 2 ] || exit 0
 globals=() fulls=()
 for seed in "${seeds[@]}"; do globals+=("docs/results/$name/global-s$seed"); fulls+=("docs/results/$name/full-s$seed"); done
 "${fashionnet[@]}" ablation --global "${globals[@]}" --full "${fulls[@]}" --config "$config" --out "docs/results/$name.json"
