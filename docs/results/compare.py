@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Test-split R@1 of two models and the paired bootstrap interval of their difference, for a change that is not the
+local-branch ablation (e.g. the item term against the goal-sized config):
+
+    python3 docs/results/compare.py BASELINE_RUN... --candidate CANDIDATE_RUN...
+
+Each run folder holds a test.json written by `fashionnet evaluate --out`. As `fashionnet ablation` does
+(PairedBootstrap): each query's hit at 1 is averaged over a model's runs, the per-query difference (candidate minus
+baseline) is resampled with replacement 10,000 times with a fixed seed, and the 95% interval is read off the
+percentiles of the resampled means. Python's random numbers are not .NET's, so the interval's ends can differ from
+`fashionnet ablation`'s in the third decimal (global-s1 against full-s1 of the goal-sized config: [-0.0240, +0.0078]
+here, [-0.0243, +0.0078] in docs/results/ablation-long.json's first version).
+"""
+import json
+import random
+import statistics
+import sys
+from pathlib import Path
+
+
+def hits_at_1(run: str) -> list[float]:
+    path = Path(run) / "test.json"
+    try:
+        ranks = json.loads(path.read_text())["retrieval"]["firstHitRanks"]
+    except (OSError, json.JSONDecodeError, KeyError) as error:
+        raise SystemExit(f"{path}: no retrieval ranks ({error})")
+    return [1.0 if rank == 1 else 0.0 for rank in ranks]
+
+
+def per_query_means(runs: list[str]) -> list[float]:
+    scores = [hits_at_1(run) for run in runs]
+    if len({len(s) for s in scores}) != 1:
+        raise SystemExit(f"the runs {runs} were tested on different query sets")
+    return [statistics.mean(column) for column in zip(*scores)]
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    position = fraction * (len(sorted_values) - 1)
+    low = int(position)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
+
+
+def main(arguments: list[str]) -> None:
+    if "--candidate" not in arguments:
+        raise SystemExit(__doc__)
+    split = arguments.index("--candidate")
+    baseline_runs, candidate_runs = arguments[:split], arguments[split + 1:]
+    if not baseline_runs or not candidate_runs:
+        raise SystemExit(__doc__)
+    baseline, candidate = per_query_means(baseline_runs), per_query_means(candidate_runs)
+    if len(baseline) != len(candidate):
+        raise SystemExit(f"baseline has {len(baseline)} queries, candidate {len(candidate)}: not the same test split")
+    differences = [c - b for b, c in zip(baseline, candidate)]
+    n = len(differences)
+    rng = random.Random(1)
+    means = sorted(sum(differences[rng.randrange(n)] for _ in range(n)) / n for _ in range(10_000))
+    print(f"baseline R@1 {statistics.mean(baseline):.4f} ({len(baseline_runs)} run(s)), "
+          f"candidate R@1 {statistics.mean(candidate):.4f} ({len(candidate_runs)} run(s))")
+    print(f"candidate - baseline: {statistics.mean(differences):+.4f} "
+          f"[{percentile(means, 0.025):+.4f}, {percentile(means, 0.975):+.4f}] (paired bootstrap over {n} queries)")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
