@@ -155,7 +155,7 @@ public sealed class FashionNetTraining : IDisposable
         if (!options.UsesTerm(LossTermNames.Items)) return 0;
         if (!dataset.HasItems)
             throw new ArgumentException($"The items loss term needs item identities; the dataset at '{dataset.Root}' has none.", nameof(dataset));
-        if (stage1Dataset is not null && options.Stage1.Epochs > 0 && options.Stage1.LossWeights.GetValueOrDefault(LossTermNames.Items) > 0)
+        if (stage1Dataset is not null && options.Stage1.UsesTerm(LossTermNames.Items))
         {
             throw new ArgumentException(
                 "stage1.lossWeights.items: the item term cannot train in stage 1 on a separate stage-1 dataset (its item indices name other items); weight it in stage 2 only.",

@@ -91,6 +91,9 @@ public sealed record StageOptions
     /// </summary>
     public bool DetachAuxiliaryHeads { get; init; }
 
+    /// <summary>Whether this stage trains the term named <paramref name="term"/>: it has epochs and weights the term above 0.</summary>
+    public bool UsesTerm(string term) => Epochs > 0 && LossWeights.GetValueOrDefault(term) > 0;
+
     /// <summary>Value equality, the loss weights compared by content (a record compares dictionaries by reference).</summary>
     public bool Equals(StageOptions? other) =>
         other is not null && Epochs == other.Epochs && LearningRateFactor.Equals(other.LearningRateFactor)
@@ -151,9 +154,8 @@ public sealed record TrainingOptions
     /// </summary>
     public LandmarkSource TrainingLandmarks { get; init; } = LandmarkSource.GroundTruth;
 
-    /// <summary>Whether some stage with epochs weights the term named <paramref name="term"/> above 0.</summary>
-    public bool UsesTerm(string term) =>
-        new[] { Stage1, Stage2 }.Any(s => s.Epochs > 0 && s.LossWeights.GetValueOrDefault(term) > 0);
+    /// <summary>Whether some stage trains the term named <paramref name="term"/> (<see cref="StageOptions.UsesTerm"/>).</summary>
+    public bool UsesTerm(string term) => Stage1.UsesTerm(term) || Stage2.UsesTerm(term);
 
     private static Dictionary<string, double> Weights(params (string Name, double Weight)[] weights) => weights.ToDictionary(w => w.Name, w => w.Weight);
 

@@ -127,6 +127,18 @@ public sealed class FashionNetTrainerTests(SyntheticTrainingFixture fixture) : I
     }
 
     [Fact]
+    public void TheItemTermOnDataWithoutItemsIsRefusedNamingTheData()
+    {
+        var options = Options(0, 1) with
+        {
+            Stage2 = new() { Epochs = 1, LossWeights = new Dictionary<string, double> { [LossTermNames.Items] = 1 } },
+        };
+        var error = Assert.Throws<ArgumentException>(() => FashionNetTraining.Create(fixture.CategoryDataset, SmallRecipe, options, Data));
+        Assert.Contains("item identities", error.Message);
+        Assert.Contains(fixture.CategoryDataset.Root, error.Message);
+    }
+
+    [Fact]
     public void ShortRunLowersTheLossAndRetrievesHeldOutItemsFarAboveChance()
     {
         manual_seed(11);
