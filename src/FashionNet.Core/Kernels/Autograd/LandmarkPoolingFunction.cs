@@ -38,6 +38,7 @@ internal sealed class LandmarkPoolingFunction : autograd.SingleTensorFunction<La
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
     {
+        BackwardResults.ReleasePrevious();
         var argmax = ctx.get_saved_variables()[0];
         var geometry = (LandmarkPoolingGeometry)ctx.get_data(GeometryKey);
         var kernel = (ILandmarkPoolingKernel)ctx.get_data(KernelKey);
@@ -47,9 +48,11 @@ internal sealed class LandmarkPoolingFunction : autograd.SingleTensorFunction<La
             ? empty(featureShape, ScalarType.Float32, argmax.device)
             : zeros(featureShape, ScalarType.Float32, argmax.device);
         // The incoming gradient may be a broadcast view (e.g. from sum()); the kernel reads dense float32 memory.
-        using var gradOutput = grad_output.to(ScalarType.Float32).contiguous();
+        using var asFloat = grad_output.to(ScalarType.Float32);
+        using var gradOutput = asFloat.contiguous();
         kernel.Backward(gradOutput, argmax, geometry, gradFeatures);
         argmax.Dispose();
-        return [gradFeatures, null!, null!, null!, null!];
+        grad_output.Dispose();
+        return [BackwardResults.HandOver(gradFeatures), null!, null!, null!, null!];
     }
 }

@@ -52,10 +52,12 @@ internal sealed class WeightedAttributeLossFunction : autograd.SingleTensorFunct
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
     {
+        BackwardResults.ReleasePrevious();
         var gradLogits = ctx.get_saved_variables()[0];
         // grad_output is a scalar for Sum and Mean and [N, A] for None: broadcasting covers both.
         var gradInput = gradLogits.mul(grad_output);
         gradLogits.Dispose();
-        return [gradInput, null!, null!, null!, null!, null!, null!];
+        grad_output.Dispose();
+        return [BackwardResults.HandOver(gradInput), null!, null!, null!, null!, null!, null!];
     }
 }

@@ -24,28 +24,30 @@ internal readonly struct DeviceView(ulong pointer, long length)
 }
 
 /// <summary>
-/// Addresses of tensor memory: the storage's data pointer (<c>storage&lt;T&gt;().data_ptr()</c>, a device pointer for a CUDA
-/// tensor) plus the tensor's storage offset in bytes.
+/// Addresses of tensor memory: LibTorch's <c>data_ptr()</c>, the storage's data plus the tensor's storage offset (a
+/// device pointer for a CUDA tensor).
 /// </summary>
-internal static class TensorMemory
+internal static partial class TensorMemory
 {
     /// <summary>Address of the tensor's first element: a host pointer for a CPU tensor, a device pointer for a CUDA tensor.</summary>
     public static nint Address(torch.Tensor tensor)
     {
         if (tensor.numel() == 0)
             return 0;
-        long elementSize = tensor.ElementSize;
-        nint storage = tensor.dtype switch
-        {
-            torch.ScalarType.Float32 => tensor.storage<float>().data_ptr(),
-            torch.ScalarType.Int32 => tensor.storage<int>().data_ptr(),
-            _ => throw new ArgumentException($"kernels take float32 and int32 tensors, got {tensor.dtype}", nameof(tensor)),
-        };
-        return storage + (nint)(tensor.storage_offset() * elementSize);
+        if (tensor.dtype is not (torch.ScalarType.Float32 or torch.ScalarType.Int32))
+            throw new ArgumentException($"kernels take float32 and int32 tensors, got {tensor.dtype}", nameof(tensor));
+        nint address = DataPointer(tensor.Handle);
+        return address != 0 ? address : throw new InvalidOperationException($"LibTorch gave no data pointer for a {tensor.device} tensor of {tensor.numel()} elements.");
     }
 
     /// <summary>The elements of a contiguous CPU tensor, zero-copy.</summary>
     public static unsafe Span<T> Span<T>(torch.Tensor tensor)
         where T : unmanaged =>
         new((void*)Address(tensor), checked((int)tensor.numel()));
+
+    // at::Tensor::data_ptr() through TorchSharp's native glue. TorchSharp's storage<T>().data_ptr() allocates a tensor
+    // wrapper per call that only the finalizer frees: on LibTorch's autograd thread, where no dispose scope is open,
+    // those wrappers kept whole gradients alive on the GPU.
+    [LibraryImport("LibTorchSharp", EntryPoint = "THSTensor_data")]
+    private static partial nint DataPointer(nint tensor);
 }
