@@ -143,11 +143,7 @@ public static class CheckpointFile
         ArgumentNullException.ThrowIfNull(model);
         var (sections, metadata) = Verified(path, expectedModelFingerprint);
         byte[] modelBytes = Require(path, sections, ModelSection);
-        Restore(path, () =>
-        {
-            using var stream = new MemoryStream(modelBytes, writable: false);
-            model.load(stream, strict: true);
-        });
+        Restore(path, () => LoadStateInPlace(modelBytes, model));
         return metadata;
     }
 
@@ -171,8 +167,7 @@ public static class CheckpointFile
         byte[] rngBytes = Require(path, sections, RngSection);
         Restore(path, () =>
         {
-            using (var stream = new MemoryStream(modelBytes, writable: false))
-                model.load(stream, strict: true);
+            LoadStateInPlace(modelBytes, model);
             using (var reader = new BinaryReader(new MemoryStream(optimizerBytes, writable: false)))
                 optimizer.load_state_dict(reader);
             using var rngState = tensor(rngBytes, dtype: ScalarType.Byte, device: CPU);
@@ -206,6 +201,59 @@ public static class CheckpointFile
             throw new CheckpointFormatException(path,
                 $"it was saved from a different model ('{metadata.ModelFingerprint}'), not '{expectedModelFingerprint}'.");
         return (sections, metadata);
+    }
+
+    /// <summary>
+    /// Reads a module's state as <c>Module.save</c> wrote it into the module's own tensors: every entry is read and
+    /// checked against the module first, then all are copied in place. TorchSharp's <c>Module.load</c> would move a CUDA
+    /// module to the CPU and back, which replaces its parameters and leaves an optimizer holding disposed tensors.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The entries are not the module's: count or name.</exception>
+    /// <exception cref="ArgumentException">An entry's dtype or shape differs from the module's tensor.</exception>
+    private static void LoadStateInPlace(byte[] state, nn.Module model)
+    {
+        var targets = model.state_dict();
+        using var reader = new BinaryReader(new MemoryStream(state, writable: false));
+        long count = ReadLeb128(reader);
+        if (count != targets.Count)
+            throw new InvalidOperationException($"the checkpoint holds {count} tensors, the model {targets.Count}.");
+        using var scope = NewDisposeScope();
+        var loaded = new List<(Tensor Target, Tensor Value)>(targets.Count);
+        for (long i = 0; i < count; i++)
+        {
+            string name = reader.ReadString();
+            if (!targets.TryGetValue(name, out var target))
+                throw new InvalidOperationException($"the model has no tensor '{name}'.");
+            // Read into a CPU tensor of the model tensor's dtype and shape (TorchSharp checks both against the stream).
+            Tensor? value = empty(target.shape, target.dtype, CPU);
+            try
+            {
+                TorchSharp.TensorExtensionMethods.Load(ref value, reader);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"'{name}': {e.Message}", e);
+            }
+            loaded.Add((target, value!));
+        }
+        using (no_grad())
+        {
+            foreach (var (target, value) in loaded)
+                target.copy_(value);
+        }
+    }
+
+    /// <summary>An unsigned LEB128 integer: <c>Module.save</c>'s encoding of its entry count.</summary>
+    private static long ReadLeb128(BinaryReader reader)
+    {
+        long value = 0;
+        for (int shift = 0; shift < 64; shift += 7)
+        {
+            byte next = reader.ReadByte();
+            value |= (long)(next & 0x7f) << shift;
+            if ((next & 0x80) == 0) return value;
+        }
+        throw new InvalidOperationException("the entry count is not a valid LEB128 integer.");
     }
 
     private static void Restore(string path, Action restore)

@@ -161,6 +161,37 @@ public sealed class CheckpointFileTests : IDisposable
     }
 
     [Fact]
+    public void WeightsThatFitOnlyInPartLeaveTheModelUntouched()
+    {
+        string path = SaveTrainedCheckpoint();
+        // The first layer fits the checkpoint, the last does not: nothing may be written before that is found.
+        var model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 3));
+        float[] before = Weights(model);
+
+        var error = Assert.Throws<CheckpointFormatException>(() => CheckpointFile.LoadWeights(path, model));
+
+        Assert.Contains("do not fit this model", error.Message);
+        Assert.Equal(before, Weights(model));
+    }
+
+    [Fact]
+    public void LoadingWritesIntoTheModelsOwnTensors()
+    {
+        string path = SaveTrainedCheckpoint(out float[] weights, out _, out _);
+        using var scope = NewDisposeScope();
+        var model = SmallModel();
+        nint[] handles = [.. model.parameters().Select(p => p.Handle)];
+
+        CheckpointFile.LoadWeights(path, model);
+
+        // The same tensors now hold the saved values, so an optimizer made before the load keeps training them.
+        // (TorchSharp's Module.load moves a CUDA module to the CPU and back, replacing its parameters: a CUDA training's
+        // stage-2 optimizer was left holding disposed tensors. The GPU check, benchmarks/gpu, covers that device.)
+        Assert.Equal(handles, model.parameters().Select(p => p.Handle));
+        Assert.Equal(weights, Weights(model));
+    }
+
+    [Fact]
     public void CheckpointOfAnotherModelIsRejected()
     {
         string path = SaveTrainedCheckpoint();
