@@ -279,8 +279,12 @@ public sealed class FashionNetTrainer
             nn.utils.clip_grad_norm_(_model.parameters().Where(p => p.requires_grad), _options.Optimizer.GradientClipNorm);
         optimizer.step();
 
-        var values = new Dictionary<string, double> { ["loss"] = loss.Total.item<float>(), ["lr"] = learningRate };
-        foreach (var (name, term) in loss.Terms) values[$"loss/{name}"] = term.item<float>();
+        // One device-to-host copy for everything the log reports: an item() per term would wait for the device each time.
+        string[] names = [.. loss.Terms.Keys];
+        using var reported = stack([loss.Total.detach(), .. names.Select(name => loss.Terms[name].detach())]).to(ScalarType.Float64).cpu();
+        double[] numbers = reported.data<double>().ToArray();
+        var values = new Dictionary<string, double> { ["loss"] = numbers[0], ["lr"] = learningRate };
+        for (int i = 0; i < names.Length; i++) values[$"loss/{names[i]}"] = numbers[i + 1];
         values["images_per_second"] = batch.Count / clock.Elapsed.TotalSeconds;
         return values;
     }
