@@ -5,7 +5,7 @@ using FashionNet.Model.Backbones;
 namespace FashionNet.Model;
 
 /// <summary>Sizes and behaviour of <see cref="FashionNetModel"/>. The paper leaves most sizes open (window, fc sizes); the defaults suit ResNet18 at 224x224.</summary>
-public sealed class FashionNetOptions
+public sealed record FashionNetOptions
 {
     /// <summary>Input image width in pixels; images passed to the model must have it.</summary>
     public int ImageWidth { get; init; } = 224;
