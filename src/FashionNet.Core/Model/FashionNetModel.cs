@@ -172,6 +172,29 @@ public sealed class FashionNetModel : nn.Module<Tensor, LandmarkTargets?, Fashio
     }
 
     /// <summary>
+    /// Points each item's proxy along the given direction: row <c>i</c> of <paramref name="itemDirections"/>
+    /// <c>[ItemCount, EmbeddingSize]</c> (for example the sum of item <c>i</c>'s embeddings), normalized. A row of zeros
+    /// (an item without photos) leaves that proxy as it is.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The model has no item head.</exception>
+    /// <exception cref="ArgumentException">The directions are not <c>[ItemCount, EmbeddingSize]</c>.</exception>
+    public void SetItemProxies(Tensor itemDirections)
+    {
+        ArgumentNullException.ThrowIfNull(itemDirections);
+        var proxies = itemHead?.weight ?? throw new InvalidOperationException("This model has no item head (FashionNetOptions.ItemCount is 0).");
+        if (!itemDirections.shape.SequenceEqual(proxies.shape))
+        {
+            throw new ArgumentException(
+                $"Expected item directions [{string.Join(", ", proxies.shape)}], got [{string.Join(", ", itemDirections.shape)}].", nameof(itemDirections));
+        }
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var directions = itemDirections.to(proxies.dtype, proxies.device);
+        var present = directions.norm(1, keepdim: true) > 0;
+        proxies.copy_(where(present, nn.functional.normalize(directions, p: 2, dim: 1), proxies));
+    }
+
+    /// <summary>
     /// Cosine similarities of the embeddings to the item proxies (the item head's weight rows, normalized), or an
     /// <c>[N, 0]</c> tensor without the head. The item term trains the embedding through them, so they are never detached.
     /// </summary>

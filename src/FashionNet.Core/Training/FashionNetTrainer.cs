@@ -132,6 +132,12 @@ public sealed class FashionNetTrainer
     /// </summary>
     public FashionDataLoader? Stage1Loader { get; init; }
 
+    /// <summary>
+    /// The training photos in evaluation framing, for <see cref="ItemProxyStart.ItemMeans"/>
+    /// (<see cref="TrainingOptions.ItemProxies"/>); <see cref="FashionNetTraining.Create"/> sets it when the option asks.
+    /// </summary>
+    public FashionDataLoader? ItemProxyLoader { get; init; }
+
     /// <summary>The sampler/loader epoch key of an epoch: distinct per stage, so stage 2 does not replay stage 1's order.</summary>
     public static int EpochKey(int stage, int epoch) => stage * 100_000 + epoch;
 
@@ -194,6 +200,8 @@ public sealed class FashionNetTrainer
             // Stage 2 starts from the best stage-1 weights with a fresh optimizer, as in the paper.
             CheckpointFile.LoadWeights(run.BestCheckpoint(1), _model, _modelFingerprint);
         }
+        if (stage == 2 && resumeFrom is null && _options.ItemProxies == ItemProxyStart.ItemMeans)
+            StartItemProxiesAtItemMeans(cancellationToken);
 
         _model.DetachAuxiliaryHeads = stageOptions.DetachAuxiliaryHeads;
         var loader = stage == 1 && Stage1Loader is not null ? Stage1Loader : _loader;
@@ -287,6 +295,31 @@ public sealed class FashionNetTrainer
         for (int i = 0; i < names.Length; i++) values[$"loss/{names[i]}"] = numbers[i + 1];
         values["images_per_second"] = batch.Count / clock.Elapsed.TotalSeconds;
         return values;
+    }
+
+    /// <summary>Sets each training item's proxy to the direction of its photos' summed embeddings under the current model.</summary>
+    private void StartItemProxiesAtItemMeans(CancellationToken cancellationToken)
+    {
+        var loader = ItemProxyLoader
+            ?? throw new InvalidOperationException($"itemProxies {ItemProxyStart.ItemMeans} needs the trainer's {nameof(ItemProxyLoader)} (FashionNetTraining.Create sets it).");
+        using var scope = NewDisposeScope();
+        var sums = zeros([_model.Options.ItemCount, _model.Options.EmbeddingSize], device: _model.Device);
+        _model.eval();
+        using (no_grad())
+        {
+            foreach (var batch in loader.ReadEpoch(0, cancellationToken))
+            {
+                using var batchScope = NewDisposeScope();
+                using (batch)
+                using (var onDevice = batch.To(_model.Device))
+                {
+                    var withItem = (onDevice.ItemIndices >= 0).nonzero().squeeze(1);
+                    sums.index_add_(0, onDevice.ItemIndices.index_select(0, withItem), _model.Embed(onDevice.Images).index_select(0, withItem), 1);
+                }
+            }
+        }
+        _model.SetItemProxies(sums);
+        _model.train();
     }
 
     private OptimizerHelper CreateOptimizer() => CreateOptimizer(_model, _options.Optimizer);

@@ -138,7 +138,13 @@ public sealed class FashionNetTraining : IDisposable
                 ? new InShopValidator(dataset, validationLoader)
                 : new HeldOutSplitValidator(dataset, validationLoader, heldOut.Any(i => dataset.Samples[i].CategoryIndex is not null));
         }
-        var trainer = new FashionNetTrainer(model, normalizer, options, trainLoader, criterion, validator, recipe.Fingerprint) { Stage1Loader = stage1Loader };
+        var itemProxyLoader = options.ItemProxies == ItemProxyStart.ItemMeans
+            ? FashionDataLoader.ForEvaluation(dataset, dataset.IndicesOf(EvaluationSplit.Train), recipe.ImageSize, normalizer, data.EvaluationBatchSize, loaderOptions)
+            : null;
+        var trainer = new FashionNetTrainer(model, normalizer, options, trainLoader, criterion, validator, recipe.Fingerprint)
+        {
+            Stage1Loader = stage1Loader, ItemProxyLoader = itemProxyLoader,
+        };
         return new FashionNetTraining(recipe, model, normalizer, criterion, trainer, validationLoader, validator);
     }
 

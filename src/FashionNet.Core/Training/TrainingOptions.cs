@@ -147,6 +147,13 @@ public sealed record TrainingOptions
     public double ItemTemperature { get; init; } = FashionNetCriterion.DefaultItemTemperature;
 
     /// <summary>
+    /// Where the item proxies of the item term (<see cref="LossTermNames.Items"/>) start stage 2:
+    /// <see cref="ItemProxyStart.Random"/>, as the head was initialized, or <see cref="ItemProxyStart.ItemMeans"/>, each
+    /// training item's mean embedding of its training photos under the model stage 2 starts from.
+    /// </summary>
+    public ItemProxyStart ItemProxies { get; init; } = ItemProxyStart.Random;
+
+    /// <summary>
     /// Where the local branch pools while training (<see cref="FashionNetModel.TrainingLandmarks"/>):
     /// <see cref="LandmarkSource.GroundTruth"/>, a photo's true landmarks where it has them (predictions elsewhere), or
     /// <see cref="LandmarkSource.Predicted"/>, the pose branch's own, as in evaluation, so that the fused embedding
@@ -224,6 +231,9 @@ public sealed record TrainingOptions
         Require(TripletMargin >= 0, "tripletMargin", "must not be negative");
         Require(ItemTemperature > 0 && double.IsFinite(ItemTemperature), "itemTemperature", "must be a positive number");
         Require(TrainingLandmarks is LandmarkSource.GroundTruth or LandmarkSource.Predicted, "trainingLandmarks", "must be groundTruth or predicted");
+        Require(Enum.IsDefined(ItemProxies), "itemProxies", "must be random or itemMeans");
+        Require(ItemProxies == ItemProxyStart.Random || Stage2.UsesTerm(LossTermNames.Items), "itemProxies",
+            "itemMeans starts the proxies of the item term, which stage 2 does not train (weight stage2.lossWeights.items)");
         foreach (int stage in new[] { 1, 2 })
         {
             var s = StageOptions(stage);
@@ -237,4 +247,17 @@ public sealed record TrainingOptions
             }
         }
     }
+}
+
+/// <summary>Where the item term's proxies start stage 2 (<see cref="TrainingOptions.ItemProxies"/>).</summary>
+public enum ItemProxyStart
+{
+    /// <summary>As the item head was initialized (or as stage 1 left them).</summary>
+    Random,
+
+    /// <summary>
+    /// Each training item's mean embedding of its training photos, computed with the model stage 2 starts from (eval
+    /// mode, evaluation framing), so the softmax over items starts from meaningful proxies instead of random ones.
+    /// </summary>
+    ItemMeans,
 }

@@ -89,6 +89,46 @@ public sealed class FashionNetTrainerTests(SyntheticTrainingFixture fixture) : I
     }
 
     [Fact]
+    public void ItemMeansStartEachTrainingItemsProxyAtItsPhotosMeanEmbedding()
+    {
+        var options = Options(0, 1) with
+        {
+            Stage2 = new() { Epochs = 1, LossWeights = new Dictionary<string, double> { [LossTermNames.Items] = 1 } },
+            ItemProxies = ItemProxyStart.ItemMeans,
+        };
+        using var training = FashionNetTraining.Create(fixture.Dataset, SmallRecipe, options, Data with { Validate = false });
+        var proxies = training.Model.named_parameters().Single(p => p.name == "itemHead.weight").parameter;
+        var initial = proxies.detach().clone();
+
+        // The expected proxies, from the model stage 2 starts from (no stage 1 here): each training item's embeddings summed.
+        var train = fixture.Dataset.IndicesOf(EvaluationSplit.Train);
+        var expected = zeros_like(initial);
+        training.Model.eval();
+        using (no_grad())
+        {
+            foreach (var batch in FashionDataLoader.ForEvaluation(fixture.Dataset, train, SmallRecipe.ImageSize, training.Normalizer, 16).ReadEpoch(0))
+            {
+                using (batch) expected.index_add_(0, batch.ItemIndices, training.Model.Embed(batch.Images), 1);
+            }
+        }
+        var trainItems = train.Select(i => (long)fixture.Dataset.Samples[i].ItemIndex!.Value).Distinct().ToArray();
+        var withPhotos = zeros(initial.shape[0], dtype: ScalarType.Bool).index_fill_(0, tensor(trainItems), true).unsqueeze(1);
+        expected = where(withPhotos, nn.functional.normalize(expected, p: 2, dim: 1), initial);
+
+        Tensor? atStage2Start = null;
+        training.Run(new TrainingRunOptions
+        {
+            Directory = fixture.NewRunDirectory(),
+            OnEpochStart = (stage, epoch, _) => atStage2Start ??= stage == 2 ? proxies.detach().clone() : null,
+        });
+
+        Assert.NotNull(atStage2Start);
+        Assert.True(trainItems.Length < initial.shape[0], "the fixture should have items without training photos");
+        Assert.True(atStage2Start!.allclose(expected, rtol: 1e-4, atol: 1e-5), "the proxies did not start at the items' mean embeddings");
+        Assert.False(proxies.allclose(atStage2Start), "the proxies did not train after their start");
+    }
+
+    [Fact]
     public void WeightingTheItemTermGivesTheModelAnItemHeadOverTheDatasetsItemsThatTrains()
     {
         var options = Options(0, 1) with

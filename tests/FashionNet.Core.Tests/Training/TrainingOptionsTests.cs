@@ -126,6 +126,7 @@ public sealed class TrainingOptionsTests : IDisposable
     [Theory]
     [InlineData("""{ "optimizer": { "momentum": 1.5 } }""", "optimizer.momentum")]
     [InlineData("""{ "itemTemperature": 0 }""", "itemTemperature")]
+    [InlineData("""{ "itemProxies": "itemMeans" }""", "itemProxies")]
     public void OutOfRangeValueNamesTheField(string json, string field)
     {
         var error = Assert.Throws<FormatException>(() => TrainingOptions.Load(Write(json)));
