@@ -2,6 +2,7 @@ using System.Diagnostics;
 using FashionNet.Checkpoints;
 using FashionNet.Data.Imaging;
 using FashionNet.Data.Loading;
+using FashionNet.Inference;
 using FashionNet.Model;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -303,23 +304,23 @@ public sealed class FashionNetTrainer
         var loader = ItemProxyLoader
             ?? throw new InvalidOperationException($"itemProxies {ItemProxyStart.ItemMeans} needs the trainer's {nameof(ItemProxyLoader)} (FashionNetTraining.Create sets it).");
         using var scope = NewDisposeScope();
-        var sums = zeros([_model.Options.ItemCount, _model.Options.EmbeddingSize], device: _model.Device);
+        var device = _model.Device;
+        var sums = zeros([_model.Options.ItemCount, _model.Options.EmbeddingSize], device: device);
         _model.eval();
-        using (no_grad())
+        try
         {
-            foreach (var batch in loader.ReadEpoch(0, cancellationToken))
+            BatchInference.Run(loader, batch =>
             {
-                using var batchScope = NewDisposeScope();
-                using (batch)
-                using (var onDevice = batch.To(_model.Device))
-                {
-                    var withItem = (onDevice.ItemIndices >= 0).nonzero().squeeze(1);
-                    sums.index_add_(0, onDevice.ItemIndices.index_select(0, withItem), _model.Embed(onDevice.Images).index_select(0, withItem), 1);
-                }
-            }
+                var withItem = (batch.ItemIndices >= 0).nonzero().squeeze(1);
+                var embeddings = _model.Embed(batch.Images.to(device)).index_select(0, withItem.to(device));
+                sums.index_add_(0, batch.ItemIndices.index_select(0, withItem).to(device), embeddings, 1);
+            }, cancellationToken);
+        }
+        finally
+        {
+            _model.train();
         }
         _model.SetItemProxies(sums);
-        _model.train();
     }
 
     private OptimizerHelper CreateOptimizer() => CreateOptimizer(_model, _options.Optimizer);
