@@ -54,7 +54,8 @@ public static class LossTermNames
     /// not only from the hardest negative of its batch as in the triplet term. Needs the model's item head
     /// (<see cref="FashionNetOptions.ItemCount"/>), which a training sizes to the data when a stage weights this term.
     /// Each proxy learns only from the batches that hold its item: on the In-shop sample, two stage-2 epochs (each item
-    /// in one batch per epoch) left the proxies unlearned and cost retrieval (docs/RESULTS.md).
+    /// in one batch per epoch) left randomly started proxies unlearned and cost retrieval; started at the items' mean
+    /// embeddings (<see cref="TrainingOptions.ItemProxies"/>) they learned and lifted it (docs/RESULTS.md).
     /// </summary>
     public const string Items = "items";
 
