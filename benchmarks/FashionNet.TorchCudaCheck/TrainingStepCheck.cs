@@ -1,12 +1,12 @@
 using FashionNet.Checkpoints;
 using FashionNet.Data;
 using FashionNet.Data.Annotations;
+using FashionNet.Data.Imaging;
 using FashionNet.Data.Loading;
 using FashionNet.Data.Synthetic;
 using FashionNet.Kernels;
 using FashionNet.Model;
 using FashionNet.Model.Backbones;
-using FashionNet.Data.Imaging;
 using FashionNet.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -41,8 +41,9 @@ internal static class TrainingStepCheck
             var recipe = new ModelRecipe { Initialization = BackboneInitialization.Random, ImageSize = options.ImageSize }.For(dataset);
             var weights = FashionNetTraining.AttributeWeightsOf(dataset, train)
                 ?? throw new InvalidOperationException("The synthetic set has no attribute labels; the step needs them for the attribute loss.");
-            using var batch = FashionDataLoader.ForEvaluation(dataset, train, recipe.ImageSize, ChannelNormalizer.ImageNet, train.Length)
-                .LoadBatch(train, epoch: 0, batchIndex: 0).To(device);
+            using var hostBatch = FashionDataLoader.ForEvaluation(dataset, train, recipe.ImageSize, ChannelNormalizer.ImageNet, train.Length)
+                .LoadBatch(train, epoch: 0, batchIndex: 0);
+            using var batch = hostBatch.To(device);
             Console.WriteLine($"Training step: ResNet18 FashionNet, {batch.Count} synthetic images at {recipe.ImageSize} px, landmark pooling on a " +
                 $"{recipe.ModelOptions().PooledMap} map, {weights.Positive.Count} attributes, on {device}");
 
