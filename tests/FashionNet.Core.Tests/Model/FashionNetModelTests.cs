@@ -108,6 +108,29 @@ public class FashionNetModelTests
     }
 
     [Fact]
+    public void Setting_item_proxies_normalizes_each_given_direction_keeps_the_proxies_of_zero_rows_and_refuses_a_wrong_shape()
+    {
+        using var scope = NewDisposeScope();
+        using var model = new FashionNetModel(SmallOptions(64, items: 3), ResNet.ResNet18());
+        var proxies = model.named_parameters().Single(p => p.name == "itemHead.weight").parameter;
+        var before = proxies.detach().clone();
+        var directions = zeros(3, 16);
+        directions[0, 0] = 4;
+        directions[2] = arange(16, dtype: ScalarType.Float32);
+
+        model.SetItemProxies(directions);
+
+        Assert.Equal(new[] { 1f, 0f, 0f }, proxies[0, ..3].data<float>().ToArray());
+        Assert.True(allclose(proxies[1], before[1]), "the proxy of an item without a direction moved");
+        Assert.True(allclose(proxies[2], nn.functional.normalize(directions[2], p: 2, dim: 0), 1e-6, 1e-7));
+
+        var wrongShape = Assert.Throws<ArgumentException>(() => model.SetItemProxies(zeros(3, 8)));
+        Assert.Contains("[3, 16]", wrongShape.Message);
+        using var withoutHead = new FashionNetModel(SmallOptions(64), ResNet.ResNet18());
+        Assert.Contains("no item head", Assert.Throws<InvalidOperationException>(() => withoutHead.SetItemProxies(zeros(0, 16))).Message);
+    }
+
+    [Fact]
     public void Embed_returns_the_forward_embedding()
     {
         using var scope = NewDisposeScope();
