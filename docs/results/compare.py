@@ -2,7 +2,7 @@
 """Test-split R@1 of two models and the paired bootstrap interval of their difference, for a change that is not the
 local-branch ablation (e.g. the item term against the goal-sized config):
 
-    python3 docs/results/compare.py BASELINE_RUN... --candidate CANDIDATE_RUN...
+    python3 docs/results/compare.py BASELINE_RUN... --candidate CANDIDATE_RUN... [--by-category]
 
 Each run folder holds a test.json written by `fashionnet evaluate --out`. As `fashionnet ablation` does
 (PairedBootstrap): each query's hit at 1 is averaged over a model's runs, the per-query difference (candidate minus
@@ -10,6 +10,10 @@ baseline) is resampled with replacement 10,000 times with a fixed seed, and the 
 percentiles of the resampled means. Python's random numbers are not .NET's, so the interval's ends can differ from
 `fashionnet ablation`'s in the third decimal (global-s1 against full-s1 of the goal-sized config: [-0.0240, +0.0078]
 here, [-0.0243, +0.0078] in docs/results/ablation-long.json's first version).
+
+--by-category also prints R@1 per garment category of the queries (the category in each query's image path), reading
+the query list from the In-shop sample's Eval/list_eval_partition.txt under the dataset root the test.json names
+(`evaluate` lists the queries in that file's order). Per-category differences are descriptive: no interval.
 """
 import json
 import random
@@ -34,6 +38,29 @@ def per_query_means(runs: list[str]) -> list[float]:
     return [statistics.mean(column) for column in zip(*scores)]
 
 
+def query_categories(run: str) -> list[str]:
+    root = Path(json.loads((Path(run) / "test.json").read_text())["dataset"])
+    partition = root / "Eval" / "list_eval_partition.txt"
+    try:
+        rows = [line.split() for line in partition.read_text().splitlines()[2:]]
+    except OSError as error:
+        raise SystemExit(f"{partition}: cannot read the query list ({error})")
+    return [row[0].split("/")[2] for row in rows if len(row) == 3 and row[2] == "query"]
+
+
+def print_by_category(categories: list[str], baseline: list[float], candidate: list[float]) -> None:
+    if len(categories) != len(baseline):
+        raise SystemExit(f"the partition file lists {len(categories)} queries, the runs {len(baseline)}")
+    groups: dict[str, list[tuple[float, float]]] = {}
+    for category, b, c in zip(categories, baseline, candidate):
+        groups.setdefault(category, []).append((b, c))
+    print(f"{'category':22} {'queries':>7} {'baseline':>8} {'candidate':>9} {'difference':>10}")
+    for category, pairs in sorted(groups.items(), key=lambda item: (-len(item[1]), item[0])):
+        b = statistics.mean(x for x, _ in pairs)
+        c = statistics.mean(y for _, y in pairs)
+        print(f"{category:22} {len(pairs):7d} {b:8.4f} {c:9.4f} {c - b:+10.4f}")
+
+
 def percentile(sorted_values: list[float], fraction: float) -> float:
     position = fraction * (len(sorted_values) - 1)
     low = int(position)
@@ -44,6 +71,8 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
 def main(arguments: list[str]) -> None:
     if "--candidate" not in arguments:
         raise SystemExit(__doc__)
+    by_category = "--by-category" in arguments
+    arguments = [a for a in arguments if a != "--by-category"]
     split = arguments.index("--candidate")
     baseline_runs, candidate_runs = arguments[:split], arguments[split + 1:]
     if not baseline_runs or not candidate_runs:
@@ -59,6 +88,8 @@ def main(arguments: list[str]) -> None:
           f"candidate R@1 {statistics.mean(candidate):.4f} ({len(candidate_runs)} run(s))")
     print(f"candidate - baseline: {statistics.mean(differences):+.4f} "
           f"[{percentile(means, 0.025):+.4f}, {percentile(means, 0.975):+.4f}] (paired bootstrap over {n} queries)")
+    if by_category:
+        print_by_category(query_categories(baseline_runs[0]), baseline, candidate)
 
 
 if __name__ == "__main__":
