@@ -4,7 +4,8 @@ local-branch ablation (e.g. the item term against the goal-sized config):
 
     python3 docs/results/compare.py BASELINE_RUN... --candidate CANDIDATE_RUN... [--by-category]
 
-Each run folder holds a test.json written by `fashionnet evaluate --out`. As `fashionnet ablation` does
+Each run is a folder holding a test.json written by `fashionnet evaluate --out`, or such a file itself (e.g. a
+run's test-no-local.json). As `fashionnet ablation` does
 (PairedBootstrap): each query's hit at 1 is averaged over a model's runs, the per-query difference (candidate minus
 baseline) is resampled with replacement 10,000 times with a fixed seed, and the 95% interval is read off the
 percentiles of the resampled means. Python's random numbers are not .NET's, so the interval's ends can differ from
@@ -22,8 +23,12 @@ import sys
 from pathlib import Path
 
 
+def test_file(run: str) -> Path:
+    return Path(run) if Path(run).is_file() else Path(run) / "test.json"
+
+
 def hits_at_1(run: str) -> list[float]:
-    path = Path(run) / "test.json"
+    path = test_file(run)
     try:
         ranks = json.loads(path.read_text())["retrieval"]["firstHitRanks"]
     except (OSError, json.JSONDecodeError, KeyError) as error:
@@ -39,7 +44,7 @@ def per_query_means(runs: list[str]) -> list[float]:
 
 
 def query_categories(run: str) -> list[str]:
-    root = Path(json.loads((Path(run) / "test.json").read_text())["dataset"])
+    root = Path(json.loads(test_file(run).read_text())["dataset"])
     partition = root / "Eval" / "list_eval_partition.txt"
     try:
         rows = [line.split() for line in partition.read_text().splitlines()[2:]]
