@@ -44,7 +44,10 @@ def per_query_means(runs: list[str]) -> list[float]:
 
 
 def query_categories(run: str) -> list[str]:
-    root = Path(json.loads(test_file(run).read_text())["dataset"])
+    try:
+        root = Path(json.loads(test_file(run).read_text())["dataset"])
+    except (OSError, json.JSONDecodeError, KeyError) as error:
+        raise SystemExit(f"{test_file(run)}: no dataset root ({error})")
     partition = root / "Eval" / "list_eval_partition.txt"
     try:
         rows = [line.split() for line in partition.read_text().splitlines()[2:]]
