@@ -112,6 +112,14 @@ public sealed class FashionNetModel : nn.Module<Tensor, LandmarkTargets?, Fashio
     /// </summary>
     public bool DetachAuxiliaryHeads { get; set; }
 
+    /// <summary>
+    /// When true, the local branch pools a detached map: the retrieval terms train its fc and the fusion, while the
+    /// shared trunk learns from the global branch's path alone. Off by default (the paper's joint training); a training
+    /// stage sets it (<c>StageOptions.DetachLocalBranch</c>). Outputs are the same either way; without a local branch it
+    /// changes nothing.
+    /// </summary>
+    public bool DetachLocalBranch { get; set; }
+
     /// <summary>The setters' check: <paramref name="value"/> itself, or the exception a setter throws for an undefined source.</summary>
     private static LandmarkSource Defined(LandmarkSource value) =>
         Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Undefined landmark source.");
@@ -143,7 +151,8 @@ public sealed class FashionNetModel : nn.Module<Tensor, LandmarkTargets?, Fashio
         var landmarks = landmarkHead.forward(pose).sigmoid().view(n, options.LandmarkCount, 2);
         var visibilityLogits = visibilityHead.forward(pose);
 
-        var localFeature = LocalFeature(maps[options.PooledMap], globalFeature, landmarks, visibilityLogits, groundTruth);
+        var pooledMap = DetachLocalBranch ? maps[options.PooledMap].detach() : maps[options.PooledMap];
+        var localFeature = LocalFeature(pooledMap, globalFeature, landmarks, visibilityLogits, groundTruth);
 
         var fused = fusionFc.forward(cat([globalFeature, localFeature], 1));
         var headInput = DetachAuxiliaryHeads ? fused.detach() : fused;

@@ -205,6 +205,7 @@ public sealed class FashionNetTrainer
             StartItemProxiesAtItemMeans(cancellationToken);
 
         _model.DetachAuxiliaryHeads = stageOptions.DetachAuxiliaryHeads;
+        _model.DetachLocalBranch = stageOptions.DetachLocalBranch;
         var loader = stage == 1 && Stage1Loader is not null ? Stage1Loader : _loader;
         int batchesPerEpoch = loader.BatchCount(EpochKey(stage, 0));
         var schedule = new LearningRateSchedule(_options.Schedule, _options.Optimizer.LearningRate * stageOptions.LearningRateFactor,

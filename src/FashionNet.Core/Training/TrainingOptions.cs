@@ -91,18 +91,25 @@ public sealed record StageOptions
     /// </summary>
     public bool DetachAuxiliaryHeads { get; init; }
 
+    /// <summary>
+    /// Keep the local branch's gradient out of the shared trunk (<see cref="FashionNetModel.DetachLocalBranch"/>): the
+    /// retrieval terms train the local fc and the fusion, the trunk learns from the global branch's path alone. For a
+    /// model whose global branch learns less beside the local one than alone.
+    /// </summary>
+    public bool DetachLocalBranch { get; init; }
+
     /// <summary>Whether this stage trains the term named <paramref name="term"/>: it has epochs and weights the term above 0.</summary>
     public bool UsesTerm(string term) => Epochs > 0 && LossWeights.GetValueOrDefault(term) > 0;
 
     /// <summary>Value equality, the loss weights compared by content (a record compares dictionaries by reference).</summary>
     public bool Equals(StageOptions? other) =>
         other is not null && Epochs == other.Epochs && LearningRateFactor.Equals(other.LearningRateFactor)
-        && DetachAuxiliaryHeads == other.DetachAuxiliaryHeads
+        && DetachAuxiliaryHeads == other.DetachAuxiliaryHeads && DetachLocalBranch == other.DetachLocalBranch
         && LossWeights.Count == other.LossWeights.Count
         && LossWeights.All(w => other.LossWeights.TryGetValue(w.Key, out double weight) && weight.Equals(w.Value));
 
     /// <inheritdoc />
-    public override int GetHashCode() => HashCode.Combine(Epochs, LearningRateFactor, DetachAuxiliaryHeads, LossWeights.Count);
+    public override int GetHashCode() => HashCode.Combine(Epochs, LearningRateFactor, DetachAuxiliaryHeads, DetachLocalBranch, LossWeights.Count);
 }
 
 /// <summary>

@@ -209,6 +209,32 @@ public class FashionNetModelTests
     }
 
     [Fact]
+    public void A_detached_local_branch_trains_its_own_fc_only_and_leaves_the_outputs_unchanged()
+    {
+        using var scope = NewDisposeScope();
+        using var model = new FashionNetModel(SmallOptions(64, bins: 2), ResNet.ResNet18());
+        model.train();
+        var images = randn(2, 3, 64, 64);
+        using var truth = Truth(rand(2, 8, 2), ones(2, 8));
+        using var joint = model.forward(images, truth);
+        joint.LocalFeature.square().sum().backward();
+        Assert.True(model.named_parameters().Any(p => p.name.StartsWith("backbone.layer1.", StringComparison.Ordinal)
+            && p.parameter.grad is { } grad && grad.abs().sum().item<float>() > 0), "joint: the local branch's gradient should reach the trunk");
+        model.zero_grad();
+
+        model.DetachLocalBranch = true;
+        using var detached = model.forward(images, truth);
+        detached.LocalFeature.square().sum().backward();
+
+        Assert.True(Same(detached.Embedding, joint.Embedding) && Same(detached.LocalFeature, joint.LocalFeature), "detaching changed an output");
+        foreach (var (name, parameter) in model.named_parameters())
+        {
+            bool reached = parameter.grad is { } grad && grad.abs().sum().item<float>() > 0;
+            Assert.True(reached == name.StartsWith("localFc.", StringComparison.Ordinal), $"{name}: gradient {(reached ? "reached it" : "did not reach it")}");
+        }
+    }
+
+    [Fact]
     public void Pooling_at_ground_truth_equal_to_the_predictions_is_bit_identical_to_pooling_at_the_predictions()
     {
         using var scope = NewDisposeScope();

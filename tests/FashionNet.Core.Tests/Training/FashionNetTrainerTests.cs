@@ -58,6 +58,23 @@ public sealed class FashionNetTrainerTests(SyntheticTrainingFixture fixture) : I
         Assert.Equal(source, training.Model.TrainingLandmarks);
     }
 
+    [Theory]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    public void EachStageSetsWhetherTheLocalBranchIsDetached(bool stage1Detached, bool stage2Detached)
+    {
+        var options = Options(1, 1) with
+        {
+            Stage1 = Options(1, 1).Stage1 with { DetachLocalBranch = stage1Detached },
+            Stage2 = Options(1, 1).Stage2 with { DetachLocalBranch = stage2Detached },
+        };
+        using var training = FashionNetTraining.Create(fixture.Dataset, SmallRecipe, options, Data);
+
+        training.Run(new TrainingRunOptions { Directory = fixture.NewRunDirectory() });
+
+        Assert.Equal(stage2Detached, training.Model.DetachLocalBranch);
+    }
+
     [Fact]
     public void AStageWithDetachedAuxiliaryHeadsTrainsThemWithoutMovingTheSharedLayersOrTheEmbedding()
     {
