@@ -26,22 +26,15 @@ internal sealed class TrainingOverrides
         AllowMultipleArgumentsPerToken = false,
     };
 
-    private readonly Option<int[]> _detachAuxiliaryHeads = new("--detach-auxiliary-heads")
-    {
-        Description = "In this stage (1 or 2) the landmark, visibility, category and attribute terms train the pose branch and the heads only, not the shared layers or the embedding; repeatable.",
-        AllowMultipleArgumentsPerToken = false,
-    };
+    private readonly Option<int[]> _detachAuxiliaryHeads = StagesOption("--detach-auxiliary-heads",
+        "In this stage (1 or 2) the landmark, visibility, category and attribute terms train the pose branch and the heads only, not the shared layers or the embedding; repeatable.");
+
+    private readonly Option<int[]> _detachLocalBranch = StagesOption("--detach-local-branch",
+        "In this stage (1 or 2) the local branch pools a detached map: the retrieval terms train its fc and the fusion, not the shared layers; repeatable.");
 
     public TrainingOverrides()
     {
         _trainingLandmarks.AcceptOnlyFromAmong("groundtruth", "predicted");
-        _detachAuxiliaryHeads.Validators.Add(result =>
-        {
-            foreach (int stage in result.GetValueOrDefault<int[]>() ?? [])
-            {
-                if (stage is not (1 or 2)) result.AddError($"--detach-auxiliary-heads {stage}: the stages are 1 and 2.");
-            }
-        });
         _lossWeights.Validators.Add(result =>
         {
             foreach (string text in result.GetValueOrDefault<string[]>() ?? [])
@@ -53,8 +46,22 @@ internal sealed class TrainingOverrides
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _seed, _stage1Epochs, _stage2Epochs, _learningRate, _optimizer, _clip, _items, _images, _trainingLandmarks, _lossWeights, _detachAuxiliaryHeads })
+        foreach (var option in new Option[] { _seed, _stage1Epochs, _stage2Epochs, _learningRate, _optimizer, _clip, _items, _images, _trainingLandmarks, _lossWeights, _detachAuxiliaryHeads, _detachLocalBranch })
             command.Options.Add(option);
+    }
+
+    /// <summary>A repeatable option whose values name training stages (1 or 2).</summary>
+    private static Option<int[]> StagesOption(string name, string description)
+    {
+        var option = new Option<int[]>(name) { Description = description, AllowMultipleArgumentsPerToken = false };
+        option.Validators.Add(result =>
+        {
+            foreach (int stage in result.GetValueOrDefault<int[]>() ?? [])
+            {
+                if (stage is not (1 or 2)) result.AddError($"{name} {stage}: the stages are 1 and 2.");
+            }
+        });
+        return option;
     }
 
     /// <summary>The configuration with every given override applied, validated.</summary>
@@ -85,6 +92,7 @@ internal sealed class TrainingOverrides
         Epochs = epochs ?? options.Epochs,
         LossWeights = LossWeights(parse, stage, options),
         DetachAuxiliaryHeads = options.DetachAuxiliaryHeads || (parse.GetValue(_detachAuxiliaryHeads) ?? []).Contains(stage),
+        DetachLocalBranch = options.DetachLocalBranch || (parse.GetValue(_detachLocalBranch) ?? []).Contains(stage),
     };
 
     /// <summary>The stage's weights with the command line's <c>--loss-weight stageN.TERM=WEIGHT</c> values for it applied.</summary>

@@ -89,9 +89,9 @@ public sealed class CliFixture : IDisposable
 
     private InterruptedTraining TrainInterruptedThenResumed()
     {
-        // Stage 2 only: the extra loss term and detached auxiliary heads, so the tests can see the overrides reach that stage and no other.
+        // Stage 2 only: the extra loss term and the detached auxiliary heads and local branch, so the tests can see the overrides reach that stage and no other.
         string[] arguments = TrainArguments(Data, RunDirectory, stage2Epochs: 1, "--loss-weight", $"stage2.{LossTermNames.GlobalTriplet}={GlobalTripletWeight}",
-            "--detach-auxiliary-heads", "2");
+            "--detach-auxiliary-heads", "2", "--detach-local-branch", "2");
         string last = Path.Combine(RunDirectory, "last.ckpt");
         CommandResult interrupted;
         using (var training = FashionNetCommand.StartWithDefaultSigint(Directory, arguments))

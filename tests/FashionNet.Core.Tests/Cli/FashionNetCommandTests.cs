@@ -35,7 +35,7 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
         {
             "train",
             "--data --format --out --config --backbone --image-size --global-only --stage1-data --stage1-format --validation-items --resume "
-            + "--stage1-epochs --stage2-epochs --lr --optimizer --clip --items-per-batch --training-landmarks --loss-weight --detach-auxiliary-heads"
+            + "--stage1-epochs --stage2-epochs --lr --optimizer --clip --items-per-batch --training-landmarks --loss-weight --detach-auxiliary-heads --detach-local-branch"
         },
         { "evaluate", "--checkpoint --baseline --data --format --out --contact-sheet --runtime --calibration-images" },
         { "index", "--checkpoint --baseline --data --images --out --append --runtime --calibration-images" },
@@ -84,6 +84,8 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
         using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(fixture.RunDirectory, "config.json")));
         Assert.True(config.RootElement.GetProperty("stage2").GetProperty("detachAuxiliaryHeads").GetBoolean());
         Assert.False(config.RootElement.GetProperty("stage1").GetProperty("detachAuxiliaryHeads").GetBoolean());
+        Assert.True(config.RootElement.GetProperty("stage2").GetProperty("detachLocalBranch").GetBoolean());
+        Assert.False(config.RootElement.GetProperty("stage1").GetProperty("detachLocalBranch").GetBoolean());
         Assert.Equal(CliFixture.GlobalTripletWeight, config.RootElement.GetProperty("stage2").GetProperty("lossWeights").GetProperty(LossTermNames.GlobalTriplet).GetDouble());
         Assert.False(config.RootElement.GetProperty("stage1").GetProperty("lossWeights").TryGetProperty(LossTermNames.GlobalTriplet, out _));
         var steps = TrainingLog.Read(Path.Combine(fixture.RunDirectory, "metrics.jsonl")).Where(e => e.Kind == TrainingLogKind.Step).ToList();
@@ -205,6 +207,7 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
         { "a loss weight for a stage that does not exist", ["--loss-weight", "stage3.triplet=1", "stage1 or stage2"] },
         { "a negative loss weight", ["--loss-weight", "stage1.triplet=-1", "not negative"] },
         { "auxiliary heads detached in a stage that does not exist", ["--detach-auxiliary-heads", "3", "the stages are 1 and 2"] },
+        { "the local branch detached in a stage that does not exist", ["--detach-local-branch", "0", "the stages are 1 and 2"] },
     };
 
     [Theory]
