@@ -9,6 +9,7 @@
 #        configs/inshop-landmarks.json, seeds 1 2 3; runs under runs/NAME/, kept under docs/results/NAME/ and
 #        gathered into docs/results/NAME.json; the longer ablation: --name ablation-long --config configs/inshop-landmarks-long.json)
 #   --variant full|global runs one variant only, and then nothing is gathered (the ablation needs both).
+#   --normalize-pooled trains with the pooled landmark features batch-normalized (`train --normalize-pooled`).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -17,17 +18,19 @@ sample=../shared/data/deepfashion-inshop-sample
 name=ablation
 config=configs/inshop-landmarks.json
 variants=(full global)
+model_flags=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --name) name=$2; shift 2 ;;
     --config) config=$2; shift 2 ;;
     --variant) variants=("$2"); shift 2 ;;
+    --normalize-pooled) model_flags+=(--normalize-pooled); shift ;;
     *) break ;;
   esac
 done
 training=(--config "$config" --data "$sample" --format inshop --categories-from-path
   --landmarks-from ../shared/data/deepfashion-inshop-landmarks --stage1-data data+synthetic
-  --validation-items 100 --image-size 224 --pooled-map stride8)
+  --validation-items 100 --image-size 224 --pooled-map stride8 "${model_flags[@]}")
 if [ $# -gt 0 ]; then seeds=("$@"); else seeds=(1 2 3); fi
 
 for seed in "${seeds[@]}"; do

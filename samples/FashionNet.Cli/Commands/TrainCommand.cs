@@ -32,6 +32,7 @@ internal static class TrainCommand
         };
         var poolingWindow = new Option<int>("--pooling-window") { Description = "Landmark pooling window, odd, in cells of the pooled map.", DefaultValueFactory = _ => 3 };
         var poolingBins = new Option<int>("--pooling-bins") { Description = "Landmark pooling output bins per side.", DefaultValueFactory = _ => 1 };
+        var normalizePooled = new Option<bool>("--normalize-pooled") { Description = "Batch-normalize the pooled landmark features before the local fc." };
         var config = new Option<FileInfo?>("--config") { Description = "Training configuration (JSON; see configs/)." };
         var output = new Option<DirectoryInfo>("--out") { Description = "Run folder, e.g. runs/NAME.", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint." };
@@ -73,7 +74,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train FashionNet in two stages (landmarks first, then all losses) and keep the best model.")
         {
-            data, format, backbone, weights, imageSize, embedding, freezeTrunk, globalOnly, pooledMap, poolingWindow, poolingBins, config, output, resume, workers,
+            data, format, backbone, weights, imageSize, embedding, freezeTrunk, globalOnly, pooledMap, poolingWindow, poolingBins, normalizePooled, config, output, resume, workers,
             stage1Data, stage1Format, validationItems, skipBadImages, maxBadImages, categoriesFromPath, landmarksFrom, device,
         };
         validationItems.Validators.Add(result =>
@@ -96,6 +97,7 @@ internal static class TrainCommand
                 PooledMap = parse.GetValue(pooledMap),
                 PoolingWindow = parse.GetValue(poolingWindow),
                 PoolingBins = parse.GetValue(poolingBins),
+                NormalizePooledFeatures = parse.GetValue(normalizePooled),
             };
             var options = overrides.Apply(parse, parse.GetValue(config) is { } file ? TrainingOptions.Load(file.FullName) : new TrainingOptions());
             string runDirectory = parse.GetValue(output)!.FullName;

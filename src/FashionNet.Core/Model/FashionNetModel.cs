@@ -14,7 +14,8 @@ namespace FashionNet.Model;
 /// <item>Pose: its own copy of the final stage, average pooling to a <see cref="FashionNetOptions.PoseGridSize"/> grid,
 /// two fc + ReLU, then landmark regression (sigmoid: normalized coordinates in (0, 1)) and one visibility logit per slot.</item>
 /// <item>Local: <see cref="LandmarkPooling"/> at the (normalized) landmarks on a map of the shared trunk (the conv4 map,
-/// or the finer stride-8 map: <see cref="FashionNetOptions.PooledMap"/>), pooled features of all slots concatenated, fc + ReLU. Visibility gates hard: a landmark pools only when visible (predicted
+/// or the finer stride-8 map: <see cref="FashionNetOptions.PooledMap"/>), pooled features of all slots concatenated (batch-normalized with
+/// <see cref="FashionNetOptions.NormalizePooledFeatures"/>), fc + ReLU. Visibility gates hard: a landmark pools only when visible (predicted
 /// probability above <see cref="FashionNetOptions.VisibilityThreshold"/>, or visible in the ground truth); otherwise its
 /// pooled features are 0. Pooling passes no gradient to the landmarks: the pose branch learns from its own losses.</item>
 /// </list>
@@ -36,6 +37,7 @@ public sealed class FashionNetModel : nn.Module<Tensor, LandmarkTargets?, Fashio
     private readonly LandmarkPooling? landmarkPooling;
     private LandmarkSource trainingLandmarks;
     private LandmarkSource evaluationLandmarks;
+    private readonly BatchNorm1d? pooledNorm;
     private readonly Linear? localFc;
     private readonly Linear fusionFc;
     private readonly Linear categoryHead;
@@ -71,7 +73,9 @@ public sealed class FashionNetModel : nn.Module<Tensor, LandmarkTargets?, Fashio
                 Bins = options.PoolingBins,
                 Backend = options.PoolingBackend,
             });
-            localFc = nn.Linear(landmarks * backbone.ChannelsOf(options.PooledMap) * options.PoolingBins * options.PoolingBins, options.LocalFeatureSize);
+            int pooledFeatures = landmarks * backbone.ChannelsOf(options.PooledMap) * options.PoolingBins * options.PoolingBins;
+            if (options.NormalizePooledFeatures) pooledNorm = nn.BatchNorm1d(pooledFeatures);
+            localFc = nn.Linear(pooledFeatures, options.LocalFeatureSize);
         }
         fusionFc = nn.Linear(options.GlobalFeatureSize + (options.UseLocalBranch ? options.LocalFeatureSize : 0), options.EmbeddingSize);
         categoryHead = nn.Linear(options.EmbeddingSize, options.CategoryCount);
@@ -216,8 +220,8 @@ public sealed class FashionNetModel : nn.Module<Tensor, LandmarkTargets?, Fashio
     {
         if (landmarkPooling is null || localFc is null) return globalFeature.new_zeros([globalFeature.shape[0], 0L]);
         var (poolAt, poolVisible) = PoolingLandmarks(landmarks, visibilityLogits, truth);
-        var pooled = landmarkPooling.forward(pooledMap, poolAt, poolVisible);
-        return nn.functional.relu(localFc.forward(pooled.flatten(1)));
+        var pooled = landmarkPooling.forward(pooledMap, poolAt, poolVisible).flatten(1);
+        return nn.functional.relu(localFc.forward(pooledNorm is null ? pooled : pooledNorm.forward(pooled)));
     }
 
     /// <summary>

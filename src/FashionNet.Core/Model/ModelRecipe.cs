@@ -59,6 +59,13 @@ public sealed record ModelRecipe
     /// <summary>Landmark pooling bins per side.</summary>
     public int PoolingBins { get; init; } = 1;
 
+    /// <summary>
+    /// Batch-normalize the pooled landmark features before the local fc (<see cref="FashionNetOptions.NormalizePooledFeatures"/>).
+    /// Left out of the fingerprint when false, so earlier models keep their fingerprints.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool NormalizePooledFeatures { get; init; }
+
     /// <summary>Fuse the local (landmark pooling) branch into the embedding; false is the global-branch-only ablation.</summary>
     public bool LocalBranch { get; init; } = true;
 
@@ -120,6 +127,7 @@ public sealed record ModelRecipe
         PooledMap = PooledMap,
         PoolingWindow = PoolingWindow,
         PoolingBins = PoolingBins,
+        NormalizePooledFeatures = NormalizePooledFeatures,
         FreezeTrunk = FreezeTrunk,
         UseLocalBranch = LocalBranch,
         ItemCount = ItemCount,

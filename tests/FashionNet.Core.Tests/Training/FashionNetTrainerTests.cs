@@ -172,6 +172,25 @@ public sealed class FashionNetTrainerTests(SyntheticTrainingFixture fixture) : I
     }
 
     [Fact]
+    public void NormalizedPooledFeaturesTrainTheirStatisticsAndComeBackFromTheCheckpoint()
+    {
+        var recipe = SmallRecipe with { NormalizePooledFeatures = true };
+        using var training = FashionNetTraining.Create(fixture.Dataset, recipe, Options(1, 1), Data with { Validate = false });
+
+        var summary = training.Run(new TrainingRunOptions { Directory = fixture.NewRunDirectory() });
+
+        var state = training.Model.state_dict();
+        Assert.True(state["pooledNorm.running_mean"].abs().sum().item<float>() > 0, "training left the pooled features' running mean at 0");
+        var saved = ModelRecipe.FromFingerprint(CheckpointFile.ReadMetadata(summary.BestCheckpoint).ModelFingerprint);
+        Assert.True(saved.NormalizePooledFeatures);
+        using var loaded = saved.CreateArchitecture();
+        CheckpointFile.LoadWeights(summary.BestCheckpoint, loaded);
+        Assert.Equal(state["pooledNorm.running_var"].data<float>().ToArray(), loaded.state_dict()["pooledNorm.running_var"].data<float>().ToArray());
+        // Without the option the fingerprint does not mention it: earlier checkpoints keep theirs.
+        Assert.DoesNotContain("normalizePooledFeatures", SmallRecipe.Fingerprint, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TheItemTermInStage1OnASeparateStage1DatasetIsRefused()
     {
         var options = Options(1, 1) with

@@ -123,7 +123,10 @@ public static class FashionNetOnnxExporter
             var pooledMap = o.PooledMap == BackboneMap.Trunk ? trunk : stride8;
             var pooled = LandmarkPoolingGraph(graph, pooledMap, landmarks, visible, o.LandmarkCount, o.PoolingWindow, o.PoolingBins);
             var flat = graph.Node("Reshape", [pooled, graph.Int64s(0, -1)]);
-            var localFeature = graph.Node("Relu", [Linear(graph, Child<Linear>(children, "localFc"), flat)]);
+            var localFc = Child<Linear>(children, "localFc");
+            var localFeature = graph.Node("Relu", [o.NormalizePooledFeatures
+                ? NormalizedLinear(graph, Child<BatchNorm1d>(children, "pooledNorm"), localFc, flat)
+                : Linear(graph, localFc, flat)]);
             fusionInput = graph.Node("Concat", [globalFeature, localFeature], [OnnxNodeAttribute.Of("axis", 1L)]);
         }
         var fused = Linear(graph, Child<Linear>(children, "fusionFc"), fusionInput);
@@ -289,11 +292,27 @@ public static class FashionNetOnnxExporter
         return graph.Node("Div", [x, graph.Node("Max", [norm, graph.Constant([NormalizeEpsilon])])], output: output);
     }
 
-    private static string Linear(OnnxGraphBuilder graph, Linear linear, string input, string? output = null)
+    private static string Linear(OnnxGraphBuilder graph, Linear linear, string input, string? output = null) =>
+        Gemm(graph, input, linear.weight ?? throw new InvalidOperationException("A linear layer has no weight."), linear.bias, output);
+
+    /// <summary>A batch norm (evaluation mode) and the linear layer after it, as one Gemm: the norm folded into the weights.</summary>
+    private static string NormalizedLinear(OnnxGraphBuilder graph, BatchNorm1d norm, Linear linear, string input)
     {
-        var weight = linear.weight ?? throw new InvalidOperationException("A linear layer has no weight.");
+        using var scope = NewDisposeScope();
+        var mean = norm.running_mean!.detach().cpu().to(ScalarType.Float64);
+        var variance = norm.running_var!.detach().cpu().to(ScalarType.Float64);
+        var scale = norm.weight!.detach().cpu().to(ScalarType.Float64) / (variance + norm.eps).sqrt();
+        var shift = norm.bias!.detach().cpu().to(ScalarType.Float64) - mean * scale;
+        var weight = linear.weight!.detach().cpu().to(ScalarType.Float64);
+        var bias = linear.bias is { } linearBias ? linearBias.detach().cpu().to(ScalarType.Float64) : zeros(weight.shape[0], ScalarType.Float64);
+        return Gemm(graph, input, weight * scale.view(1, -1), bias + weight.matmul(shift));
+    }
+
+    /// <summary><c>input @ weight^T + bias</c>.</summary>
+    private static string Gemm(OnnxGraphBuilder graph, string input, Tensor weight, Tensor? bias, string? output = null)
+    {
         var inputs = new List<string> { input, graph.Constant(Floats(weight), weight.shape) };
-        if (linear.bias is { } bias) inputs.Add(graph.Constant(Floats(bias), bias.shape));
+        if (bias is not null) inputs.Add(graph.Constant(Floats(bias), bias.shape));
         return graph.Node("Gemm", inputs, [OnnxNodeAttribute.Of("transB", 1L)], output);
     }
 
