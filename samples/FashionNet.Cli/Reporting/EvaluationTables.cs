@@ -82,6 +82,20 @@ internal static class EvaluationTables
         if (report.Attributes is { } attributes) yield return Attributes(attributes);
         if (report.Landmarks is { } landmarks) yield return Landmarks(landmarks);
         if (report.Gating is { } gating) yield return Gating(gating);
+        if (report.Features is { } features) yield return Features(features);
+    }
+
+    /// <summary>How many units of the global and local features fire per image, and how many never do.</summary>
+    public static Table Features(BranchActivity activity)
+    {
+        var table = new Table().Title("feature units firing (above 0)").AddColumn("feature").AddColumn("units", c => c.RightAligned())
+            .AddColumn("firing per image", c => c.RightAligned()).AddColumn("never firing", c => c.RightAligned());
+        foreach (var (name, feature) in new[] { ("global", activity.Global), ("local", activity.Local) })
+        {
+            if (feature is null) continue;
+            table.AddRow(name, Count(feature.Units), feature.ActivePerImage.ToString("0.0", CultureInfo.InvariantCulture), Count(feature.NeverActive));
+        }
+        return table;
     }
 
     /// <summary>Share of images whose landmark slots the local branch pools, overall and per clothes type.</summary>

@@ -13,6 +13,7 @@ namespace FashionNet.Evaluation;
 /// <param name="Attributes">Attribute top-k recall, where the images have attribute labels.</param>
 /// <param name="Landmarks">Landmark normalized error and detection rates, where the images have landmarks.</param>
 /// <param name="Gating">How often the local branch pools each landmark slot, for a FashionNet that pools at its predictions.</param>
+/// <param name="Features">How many units of a FashionNet's global and local features fire on the images.</param>
 public sealed record BenchmarkReport(
     string Model,
     string Dataset,
@@ -22,4 +23,5 @@ public sealed record BenchmarkReport(
     CategoryAccuracyResult? Category = null,
     AttributeRecallResult? Attributes = null,
     LandmarkErrorResult? Landmarks = null,
-    LandmarkGatingResult? Gating = null);
+    LandmarkGatingResult? Gating = null,
+    BranchActivity? Features = null);

@@ -141,8 +141,8 @@ public static class DatasetEvaluation
 
     /// <summary>
     /// Every measure the images' labels allow, from a model's predictions on them: retrieval (for the retrieval
-    /// protocols), category accuracy (when the model's head covers the labels), attribute recall, landmark error, and
-    /// the share of images whose landmark slots the local branch pools.
+    /// protocols), category accuracy (when the model's head covers the labels), attribute recall, landmark error, the
+    /// share of images whose landmark slots the local branch pools, and how many units of each branch's feature fire.
     /// </summary>
     /// <param name="dataset">The data the predictions index into.</param>
     /// <param name="protocol">The protocol.</param>
@@ -179,7 +179,7 @@ public static class DatasetEvaluation
             ? LandmarkGating.Of(dataset, predictions, model.Options.VisibilityThreshold) : null;
         if (retrieval is null && category is null && attributes is null && landmarks is null)
             throw new ArgumentException($"'{dataset.Root}' has no category, attribute or landmark annotations to evaluate against.", nameof(dataset));
-        return (new BenchmarkReport("", dataset.Root, protocol, rows.Count, retrieval, category, attributes, landmarks, gating), notes);
+        return (new BenchmarkReport("", dataset.Root, protocol, rows.Count, retrieval, category, attributes, landmarks, gating, predictions.Features), notes);
     }
 
     private static RetrievalEvaluationResult Retrieval(FashionDataset dataset, EvaluationProtocol protocol, IReadOnlyList<int> rows, Tensor embeddings,

@@ -44,6 +44,41 @@ public sealed class DatasetEvaluationTests(InferenceFixture fixture) : IClassFix
         }
         // Per clothes type, the groups partition the images that have one.
         Assert.Equal(dataset.Samples.Where((s, i) => images.All.Contains(i) && s.ClothesType is not null).Count(), gating.ByClothesType.Sum(g => g.ImageCount));
+
+        // Feature activity, counted unit by unit from the model's own features of the same images.
+        var features = result.Report.Features!;
+        var (global, local) = Features(embedder.Model, dataset, images.All, embedder);
+        AssertActivity(global, features.Global);
+        AssertActivity(local, features.Local!);
+    }
+
+    private static (float[][] Global, float[][] Local) Features(FashionNet.Model.FashionNetModel model, FashionDataset dataset, IReadOnlyList<int> rows,
+        FashionNetEmbedder embedder)
+    {
+        var global = new List<float[]>();
+        var local = new List<float[]>();
+        var loader = FashionNet.Data.Loading.FashionDataLoader.ForEvaluation(dataset, rows, embedder.ImageSize, embedder.Normalizer, 5);
+        using var noGrad = no_grad();
+        model.eval();
+        BatchInference.Run(loader, batch =>
+        {
+            using var output = model.call(batch.Images, null);
+            for (int i = 0; i < batch.Count; i++)
+            {
+                global.Add(output.GlobalFeature[i].data<float>().ToArray());
+                local.Add(output.LocalFeature[i].data<float>().ToArray());
+            }
+        }, CancellationToken.None);
+        return ([.. global], [.. local]);
+    }
+
+    private static void AssertActivity(float[][] rows, FeatureActivity activity)
+    {
+        int units = rows[0].Length;
+        Assert.Equal(units, activity.Units);
+        Assert.Equal(rows.Average(row => row.Count(v => v > 0)), activity.ActivePerImage, 9);
+        Assert.Equal(Enumerable.Range(0, units).Count(unit => rows.All(row => row[unit] <= 0)), activity.NeverActive);
+        Assert.True(activity.ActivePerImage > 0 && activity.ActivePerImage < units, "the case should have units both firing and not");
     }
 
     [Fact]
@@ -55,6 +90,7 @@ public sealed class DatasetEvaluationTests(InferenceFixture fixture) : IClassFix
         Assert.NotNull(result.Report.Retrieval);
         Assert.Null(result.Report.Landmarks);
         Assert.Null(result.Report.Gating);
+        Assert.Null(result.Report.Features);
     }
 
     /// <summary>An embedder that is not a FashionNet: the evaluation cannot read predictions from it.</summary>
