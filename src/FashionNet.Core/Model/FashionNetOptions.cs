@@ -45,9 +45,9 @@ public sealed record FashionNetOptions
 
     /// <summary>
     /// Batch-normalize the concatenated pooled landmark features before the local fc. Max-pooled activations are
-    /// non-negative and share a large common component, so without it the fc's ReLU units tend to be either on for every
-    /// photo or off for every photo: in the item-term ablation's full models only about 9 of 512 local units fired per test
-    /// photo, and the local feature barely moved the embedding. Off by default (the paper's branch; earlier checkpoints).
+    /// non-negative and share a large common component; without it, in the item-term ablation's full model (seed 1) only
+    /// about 7.5 of 512 local units fired per test photo (docs/RESULTS.md). Off by default (the paper's branch; earlier
+    /// checkpoints), and on the In-shop sample it made retrieval worse, not better.
     /// </summary>
     public bool NormalizePooledFeatures { get; init; }
 
