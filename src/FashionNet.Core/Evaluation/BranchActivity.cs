@@ -16,13 +16,44 @@ public sealed record FeatureActivity(int Units, double ActivePerImage, int Never
     public static FeatureActivity Of(Tensor features)
     {
         ArgumentNullException.ThrowIfNull(features);
-        if (features.dim() != 2 || features.shape[0] == 0)
-            throw new ArgumentException($"Expected features [images, units] of at least one image, got [{string.Join(", ", features.shape)}].", nameof(features));
+        var counter = new FeatureActivityCounter();
+        counter.Add(features);
+        return counter.Result() ?? throw NotFeatures(features);
+    }
+
+    internal static ArgumentException NotFeatures(Tensor features) =>
+        new($"Expected features [images, units] of at least one image, got [{string.Join(", ", features.shape)}].", nameof(features));
+}
+
+/// <summary>
+/// Counts a <see cref="FeatureActivity"/> batch by batch, keeping only a running count and one flag per unit, so an
+/// evaluation need not hold every image's features.
+/// </summary>
+internal sealed class FeatureActivityCounter
+{
+    private bool[]? _everActive;
+    private long _active;
+    private long _images;
+
+    /// <summary>Adds one batch of features <c>[images, units]</c>; every batch must have the same units.</summary>
+    /// <exception cref="ArgumentException">The tensor is not 2-D, or its units differ from the earlier batches'.</exception>
+    public void Add(Tensor features)
+    {
+        if (features.dim() != 2 || (_everActive is not null && features.shape[1] != _everActive.Length))
+            throw FeatureActivity.NotFeatures(features);
         using var scope = NewDisposeScope();
         var active = features.gt(0);
-        return new FeatureActivity((int)features.shape[1], active.sum(1).to(ScalarType.Float64).mean().item<double>(),
-            (int)active.any(0).logical_not().sum().item<long>());
+        bool[] firing = active.any(0).cpu().data<bool>().ToArray();
+        _everActive ??= new bool[firing.Length];
+        for (int unit = 0; unit < firing.Length; unit++) _everActive[unit] |= firing[unit];
+        _active += active.sum().item<long>();
+        _images += features.shape[0];
     }
+
+    /// <summary>The activity over every image added, or null when none was.</summary>
+    public FeatureActivity? Result() => _images == 0 || _everActive is null
+        ? null
+        : new FeatureActivity(_everActive.Length, _active / (double)_images, _everActive.Count(firing => !firing));
 }
 
 /// <summary>The activity of a FashionNet's global and local features on the evaluated images.</summary>

@@ -14,9 +14,8 @@ namespace FashionNet.Evaluation;
 public sealed class DatasetPredictions : IDisposable
 {
     internal DatasetPredictions(int[] sampleIndices, Tensor embeddings, float[] landmarks, float[] visibility, ImageSize[] sourceSizes, Tensor categoryLogits,
-        Tensor attributeLogits, BranchActivity features)
+        Tensor attributeLogits, BranchActivity? features)
     {
-        Features = features;
         SampleIndices = sampleIndices;
         Embeddings = embeddings;
         SourceLandmarks = landmarks;
@@ -24,6 +23,7 @@ public sealed class DatasetPredictions : IDisposable
         SourceSizes = sourceSizes;
         CategoryLogits = categoryLogits;
         AttributeLogits = attributeLogits;
+        Features = features;
     }
 
     /// <summary>Dataset index of each row.</summary>
@@ -47,8 +47,8 @@ public sealed class DatasetPredictions : IDisposable
     /// <summary>Attribute logits <c>[M, attributes]</c> on the CPU.</summary>
     public Tensor AttributeLogits { get; }
 
-    /// <summary>How many units of the global and local features fired on these samples.</summary>
-    public BranchActivity Features { get; }
+    /// <summary>How many units of the global and local features fired on these samples; null when there were none.</summary>
+    public BranchActivity? Features { get; }
 
     /// <summary>
     /// Runs <paramref name="model"/> in evaluation mode over every batch of <paramref name="loader"/> (which should use a
@@ -72,8 +72,8 @@ public sealed class DatasetPredictions : IDisposable
         var embeddings = new List<Tensor>();
         var categories = new List<Tensor>();
         var attributes = new List<Tensor>();
-        var globalFeatures = new List<Tensor>();
-        var localFeatures = new List<Tensor>();
+        var globalActivity = new FeatureActivityCounter();
+        var localActivity = new FeatureActivityCounter();
         try
         {
             BatchInference.Run(loader, batch =>
@@ -82,8 +82,8 @@ public sealed class DatasetPredictions : IDisposable
                 embeddings.Add(output.Embedding.cpu().MoveToOuterDisposeScope());
                 categories.Add(output.CategoryLogits.cpu().MoveToOuterDisposeScope());
                 attributes.Add(output.AttributeLogits.cpu().MoveToOuterDisposeScope());
-                globalFeatures.Add(output.GlobalFeature.cpu().MoveToOuterDisposeScope());
-                localFeatures.Add(output.LocalFeature.cpu().MoveToOuterDisposeScope());
+                globalActivity.Add(output.GlobalFeature);
+                if (output.LocalFeature.shape[1] > 0) localActivity.Add(output.LocalFeature);
                 AddSourceLandmarks(output.Landmarks.cpu().data<float>().ToArray(), output.VisibilityLogits.sigmoid().cpu().data<float>().ToArray(), batch,
                     landmarks, visibility);
                 indices.AddRange(batch.SampleIndices);
@@ -93,20 +93,13 @@ public sealed class DatasetPredictions : IDisposable
             var options = model.Options;
             return new DatasetPredictions([.. indices], BatchInference.Concatenate(embeddings, options.EmbeddingSize), [.. landmarks], [.. visibility], [.. sizes],
                 BatchInference.Concatenate(categories, options.CategoryCount), BatchInference.Concatenate(attributes, options.AttributeCount),
-                Activity(globalFeatures, localFeatures));
+                globalActivity.Result() is { } global ? new BranchActivity(global, localActivity.Result()) : null);
         }
         finally
         {
-            foreach (var t in embeddings.Concat(categories).Concat(attributes).Concat(globalFeatures).Concat(localFeatures)) t.Dispose();
+            foreach (var t in embeddings.Concat(categories).Concat(attributes)) t.Dispose();
             model.train(wasTraining);
         }
-    }
-
-    private static BranchActivity Activity(List<Tensor> globalFeatures, List<Tensor> localFeatures)
-    {
-        using var scope = NewDisposeScope();
-        var local = cat(localFeatures, 0);
-        return new BranchActivity(FeatureActivity.Of(cat(globalFeatures, 0)), local.shape[1] > 0 ? FeatureActivity.Of(local) : null);
     }
 
     /// <summary>

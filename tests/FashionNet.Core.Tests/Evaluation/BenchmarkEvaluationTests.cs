@@ -118,7 +118,7 @@ public sealed class BenchmarkEvaluationTests
     /// <summary>Rows of hand-made logits for samples 2, 0, 3, 1 (not dataset order), so a wrong row mapping shows.</summary>
     private static DatasetPredictions Predictions(float[] categoryLogits, int categories, float[] attributeLogits, int attributes) =>
         new([2, 0, 3, 1], zeros(4, 2), new float[4 * 16], new float[4 * 8], [.. Enumerable.Repeat(new ImageSize(10, 10), 4)],
-            tensor(categoryLogits, [4, categories]), tensor(attributeLogits, [4, attributes]), new BranchActivity(new FeatureActivity(1, 1, 0), null));
+            tensor(categoryLogits, [4, categories]), tensor(attributeLogits, [4, attributes]), features: null);
 
     /// <summary>A Category and Attribute dataset of images 0.jpg, 1.jpg, ... with these category labels (1-based; null: none).</summary>
     private static FashionDataset CategoryDataset(int?[] labels, params CategoryInfo[] categories) => new(DeepFashionFormat.CategoryAttribute, "/data",

@@ -23,6 +23,31 @@ public sealed class BranchActivityTests
     }
 
     [Fact]
+    public void Activity_counted_batch_by_batch_equals_the_activity_of_all_images_at_once()
+    {
+        using var scope = NewDisposeScope();
+        var features = randn(10, 6) - 0.8;
+        var counter = new FeatureActivityCounter();
+        counter.Add(features[..3]);
+        counter.Add(features[3..4]);
+        counter.Add(features[4..]);
+
+        var all = FeatureActivity.Of(features);
+        Assert.Equal(all, counter.Result());
+        Assert.True(all.NeverActive > 0 && all.ActivePerImage > 0, "the case should have units that never fire and units that do");
+    }
+
+    [Fact]
+    public void A_batch_with_other_units_than_the_earlier_ones_is_refused_with_its_shape()
+    {
+        using var scope = NewDisposeScope();
+        var counter = new FeatureActivityCounter();
+        counter.Add(ones(2, 4));
+        Assert.Contains("[2, 5]", Assert.Throws<ArgumentException>(() => counter.Add(ones(2, 5))).Message);
+        Assert.Null(new FeatureActivityCounter().Result());
+    }
+
+    [Fact]
     public void Activity_of_no_image_or_a_flat_tensor_is_refused_with_its_shape()
     {
         using var scope = NewDisposeScope();
