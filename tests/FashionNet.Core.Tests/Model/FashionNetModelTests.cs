@@ -104,7 +104,7 @@ public class FashionNetModelTests
 
         output.ItemSimilarities.square().sum().backward();
         foreach (string name in new[] { "itemHead.weight", "fusionFc.weight", "globalFc.weight" })
-            Assert.True(model.named_parameters().Single(p => p.name == name).parameter.grad is { } grad && grad.abs().sum().item<float>() > 0, $"{name} got no gradient");
+            Assert.True(HasGradient(model.named_parameters().Single(p => p.name == name).parameter), $"{name} got no gradient");
     }
 
     [Fact]
@@ -200,12 +200,7 @@ public class FashionNetModelTests
         Assert.True(Same(detached.Embedding, joint.Embedding) && Same(detached.Landmarks, joint.Landmarks)
             && Same(detached.CategoryLogits, joint.CategoryLogits), "detaching changed an output");
         string[] auxiliary = ["poseStage.", "poseFc1.", "poseFc2.", "landmarkHead.", "visibilityHead.", "categoryHead.", "attributeHead."];
-        foreach (var (name, parameter) in model.named_parameters())
-        {
-            bool reached = parameter.grad is { } grad && grad.abs().sum().item<float>() > 0;
-            Assert.True(reached == auxiliary.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal)),
-                $"{name}: gradient {(reached ? "reached it" : "did not reach it")}");
-        }
+        AssertGradientReachedOnly(model, name => auxiliary.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -218,8 +213,8 @@ public class FashionNetModelTests
         using var truth = Truth(rand(2, 8, 2), ones(2, 8));
         using var joint = model.forward(images, truth);
         joint.LocalFeature.square().sum().backward();
-        Assert.True(model.named_parameters().Any(p => p.name.StartsWith("backbone.layer1.", StringComparison.Ordinal)
-            && p.parameter.grad is { } grad && grad.abs().sum().item<float>() > 0), "joint: the local branch's gradient should reach the trunk");
+        Assert.True(model.named_parameters().Any(p => p.name.StartsWith("backbone.layer1.", StringComparison.Ordinal) && HasGradient(p.parameter)),
+            "joint: the local branch's gradient should reach the trunk");
         model.zero_grad();
 
         model.DetachLocalBranch = true;
@@ -227,12 +222,20 @@ public class FashionNetModelTests
         detached.LocalFeature.square().sum().backward();
 
         Assert.True(Same(detached.Embedding, joint.Embedding) && Same(detached.LocalFeature, joint.LocalFeature), "detaching changed an output");
+        AssertGradientReachedOnly(model, name => name.StartsWith("localFc.", StringComparison.Ordinal));
+    }
+
+    /// <summary>Asserts that the last backward pass left a nonzero gradient on exactly the parameters <paramref name="expected"/> names.</summary>
+    private static void AssertGradientReachedOnly(FashionNetModel model, Func<string, bool> expected)
+    {
         foreach (var (name, parameter) in model.named_parameters())
         {
-            bool reached = parameter.grad is { } grad && grad.abs().sum().item<float>() > 0;
-            Assert.True(reached == name.StartsWith("localFc.", StringComparison.Ordinal), $"{name}: gradient {(reached ? "reached it" : "did not reach it")}");
+            bool reached = HasGradient(parameter);
+            Assert.True(reached == expected(name), $"{name}: gradient {(reached ? "reached it" : "did not reach it")}");
         }
     }
+
+    private static bool HasGradient(Tensor parameter) => parameter.grad is { } grad && grad.abs().sum().item<float>() > 0;
 
     [Fact]
     public void Pooling_at_ground_truth_equal_to_the_predictions_is_bit_identical_to_pooling_at_the_predictions()
