@@ -60,10 +60,12 @@ internal static class EvaluationTables
     public static Table Landmarks(LandmarkErrorResult result)
     {
         var table = new Table().Title($"landmarks: {result.ImageCount:N0} images, {result.VisibleLandmarkCount:N0} visible landmarks")
-            .AddColumn("landmark").AddColumn("visible", c => c.RightAligned()).AddColumn("normalized error", c => c.RightAligned());
-        foreach (var slot in result.PerSlot) table.AddRow(slot.Slot.ToString(), Count(slot.VisibleCount), Error(slot.Error));
-        table.AddRow("[bold]mean of slots[/]", Count(result.VisibleLandmarkCount), Error(result.MeanError));
-        table.AddRow("all visible (pooled)", Count(result.VisibleLandmarkCount), Error(result.PooledError));
+            .AddColumn("landmark").AddColumn("visible", c => c.RightAligned()).AddColumn("normalized error", c => c.RightAligned())
+            .AddColumn("mean offset x", c => c.RightAligned()).AddColumn("mean offset y", c => c.RightAligned());
+        foreach (var slot in result.PerSlot)
+            table.AddRow(slot.Slot.ToString(), Count(slot.VisibleCount), Error(slot.Error), Offset(slot.MeanOffset?.X), Offset(slot.MeanOffset?.Y));
+        table.AddRow("[bold]mean of slots[/]", Count(result.VisibleLandmarkCount), Error(result.MeanError), "", "");
+        table.AddRow("all visible (pooled)", Count(result.VisibleLandmarkCount), Error(result.PooledError), "", "");
         table.Caption("detection rate: " + string.Join(", ",
             result.DetectionRates.Select(d => $"{Rate(d.Rate)} within {d.Threshold.ToString("0.###", CultureInfo.InvariantCulture)}")));
         return table;
@@ -115,6 +117,8 @@ internal static class EvaluationTables
     private static string Rate(double rate) => rate.ToString("0.0000", CultureInfo.InvariantCulture);
 
     private static string Error(double? error) => error?.ToString("0.0000", CultureInfo.InvariantCulture) ?? "-";
+
+    private static string Offset(double? offset) => offset?.ToString("+0.0000;-0.0000;0.0000", CultureInfo.InvariantCulture) ?? "-";
 
     /// <summary>The name, or the 1-based label of the annotation files when the name is not known; escaped for markup.</summary>
     private static string CategoryName(int category, string? name) => Markup.Escape(name ?? $"category {category + 1}");

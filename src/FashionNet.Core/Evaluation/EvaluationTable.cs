@@ -45,10 +45,10 @@ public static class EvaluationTable
     public static string Format(LandmarkErrorResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        var rows = result.PerSlot.Select(s => (string[])[s.Slot.ToString(), Count(s.VisibleCount), Error(s.Error)]).ToList();
+        var rows = result.PerSlot.Select(s => (string[])[s.Slot.ToString(), Count(s.VisibleCount), Error(s.Error), Offset(s.MeanOffset?.X), Offset(s.MeanOffset?.Y)]).ToList();
         rows.Add(["mean of slots", Count(result.VisibleLandmarkCount), Error(result.MeanError)]);
         rows.Add(["all visible", Count(result.VisibleLandmarkCount), Error(result.PooledError)]);
-        var errors = Render(["landmark", "visible", "error"], rows);
+        var errors = Render(["landmark", "visible", "error", "offset x", "offset y"], rows);
         var detection = Render(
             ["within", .. result.DetectionRates.Select(d => d.Threshold.ToString("0.###", CultureInfo.InvariantCulture))],
             [["detected", .. result.DetectionRates.Select(d => Rate(d.Rate))]]);
@@ -59,6 +59,8 @@ public static class EvaluationTable
     private static string Rate(double rate) => rate.ToString("0.0000", CultureInfo.InvariantCulture);
 
     private static string Error(double? error) => error?.ToString("0.0000", CultureInfo.InvariantCulture) ?? "-";
+
+    private static string Offset(double? offset) => offset?.ToString("+0.0000;-0.0000;0.0000", CultureInfo.InvariantCulture) ?? "-";
 
     private static string Count(int count) => count.ToString(CultureInfo.InvariantCulture);
 

@@ -36,7 +36,21 @@ public sealed record LandmarkErrorResult(
 /// <param name="Slot">The slot.</param>
 /// <param name="VisibleCount">Images where this landmark is visible.</param>
 /// <param name="Error">Mean normalized distance over those images; null when there are none.</param>
-public sealed record LandmarkSlotError(LandmarkSlot Slot, int VisibleCount, double? Error);
+/// <param name="MeanOffset">
+/// Mean of predicted minus true position over those images (x by width, y by height); null when there are none. Its
+/// length is the systematic part of <paramref name="Error"/>: near the error when the slot is placed off the same way
+/// on every image (a different landmark convention, or a pose unlike training's), near 0 when the misses scatter.
+/// </param>
+public sealed record LandmarkSlotError(LandmarkSlot Slot, int VisibleCount, double? Error, LandmarkOffset? MeanOffset);
+
+/// <summary>A normalized displacement: x divided by the image width, y by its height (y grows downwards).</summary>
+/// <param name="X">Horizontal part; positive to the right.</param>
+/// <param name="Y">Vertical part; positive downwards.</param>
+public readonly record struct LandmarkOffset(double X, double Y)
+{
+    /// <summary>The displacement's length.</summary>
+    public double Length => Math.Sqrt(X * X + Y * Y);
+}
 
 /// <summary>The share of visible landmarks predicted within a normalized distance of the truth.</summary>
 /// <param name="Threshold">The normalized distance.</param>
@@ -53,6 +67,8 @@ public sealed class LandmarkErrorAccumulator
 {
     private readonly ImmutableArray<double> _thresholds;
     private readonly double[] _slotErrorSums = new double[LandmarkLayout.SlotCount];
+    private readonly double[] _slotOffsetXSums = new double[LandmarkLayout.SlotCount];
+    private readonly double[] _slotOffsetYSums = new double[LandmarkLayout.SlotCount];
     private readonly int[] _slotCounts = new int[LandmarkLayout.SlotCount];
     private readonly long[] _withinThreshold;
     private int _images;
@@ -92,6 +108,8 @@ public sealed class LandmarkErrorAccumulator
             if (!double.IsFinite(distance))
                 throw new ArgumentException($"Image {_images}, slot {(LandmarkSlot)slot}: a predicted or true coordinate is NaN or infinite.", nameof(predicted));
             _slotErrorSums[slot] += distance;
+            _slotOffsetXSums[slot] += dx;
+            _slotOffsetYSums[slot] += dy;
             _slotCounts[slot]++;
             for (int t = 0; t < _thresholds.Length; t++)
             {
@@ -106,8 +124,10 @@ public sealed class LandmarkErrorAccumulator
     public LandmarkErrorResult Result()
     {
         var perSlot = Enumerable.Range(0, LandmarkLayout.SlotCount)
-            .Select(slot => new LandmarkSlotError((LandmarkSlot)slot, _slotCounts[slot],
-                _slotCounts[slot] == 0 ? null : _slotErrorSums[slot] / _slotCounts[slot]))
+            .Select(slot => _slotCounts[slot] == 0
+                ? new LandmarkSlotError((LandmarkSlot)slot, 0, null, null)
+                : new LandmarkSlotError((LandmarkSlot)slot, _slotCounts[slot], _slotErrorSums[slot] / _slotCounts[slot],
+                    new LandmarkOffset(_slotOffsetXSums[slot] / _slotCounts[slot], _slotOffsetYSums[slot] / _slotCounts[slot])))
             .ToImmutableArray();
         int visible = _slotCounts.Sum();
         var measuredSlots = perSlot.Where(s => s.Error is not null).ToArray();

@@ -42,6 +42,10 @@ public sealed class EvaluationReportTests : IDisposable
         var slots = document.RootElement.GetProperty("perSlot");
         Assert.Equal("LeftCollar", slots[0].GetProperty("slot").GetString());
         Assert.Equal(JsonValueKind.Null, slots[1].GetProperty("error").ValueKind);
+        // Predicted at (0, 0), the truth at (5, 5) of a 10 x 10 image: half the image up and to the left.
+        Assert.Equal(-0.5, slots[0].GetProperty("meanOffset").GetProperty("x").GetDouble());
+        Assert.Equal(-0.5, slots[0].GetProperty("meanOffset").GetProperty("y").GetDouble());
+        Assert.Equal(JsonValueKind.Null, slots[1].GetProperty("meanOffset").ValueKind);
     }
 
     [Fact]

@@ -43,9 +43,27 @@ public class LandmarkErrorTests
         Assert.Equal(0.075, result.PerSlot[0].Error!.Value, 1e-12);
         Assert.Equal(0.2, result.PerSlot[1].Error!.Value, 1e-12);
         Assert.All(result.PerSlot.Skip(2), slot => Assert.Null(slot.Error));
+        // Signed: slot 0 is off by (+0.1, 0) and then (+0.03, +0.04); slot 1 by (0, +0.2).
+        Assert.Equal(0.065, result.PerSlot[0].MeanOffset!.Value.X, 1e-12);
+        Assert.Equal(0.02, result.PerSlot[0].MeanOffset!.Value.Y, 1e-12);
+        Assert.Equal(new LandmarkOffset(0, 0.2), result.PerSlot[1].MeanOffset);
+        Assert.All(result.PerSlot.Skip(2), slot => Assert.Null(slot.MeanOffset));
         Assert.Equal((0.075 + 0.2) / 2, result.MeanError!.Value, 1e-12);
         Assert.Equal((0.1 + 0.2 + 0.05) / 3, result.PooledError!.Value, 1e-12);
         Assert.Equal([new(0.06, 1 / 3.0), new(0.15, 2 / 3.0), new(0.25, 1.0)], result.DetectionRates.ToArray());
+    }
+
+    [Fact]
+    public void MissesOnOppositeSidesCancelInTheMeanOffsetButNotInTheError()
+    {
+        var accumulator = new LandmarkErrorAccumulator();
+        accumulator.Add(Predicted((2, 60, 50)), Truth((2, 50, 50, LandmarkVisibility.Visible)), 100, 100);
+        accumulator.Add(Predicted((2, 40, 50)), Truth((2, 50, 50, LandmarkVisibility.Visible)), 100, 100);
+
+        var slot = accumulator.Result().PerSlot[2];
+
+        Assert.Equal(0.1, slot.Error!.Value, 1e-12);
+        Assert.Equal(0, slot.MeanOffset!.Value.Length, 1e-12);
     }
 
     [Fact]
@@ -59,6 +77,7 @@ public class LandmarkErrorTests
         Assert.Equal(0, result.VisibleLandmarkCount);
         Assert.Null(result.MeanError);
         Assert.Null(result.PooledError);
+        Assert.All(result.PerSlot, slot => Assert.Null(slot.MeanOffset));
         Assert.All(result.DetectionRates, rate => Assert.Equal(0, rate.Rate));
     }
 
