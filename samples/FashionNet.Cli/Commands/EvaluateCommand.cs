@@ -26,14 +26,21 @@ internal static class EvaluateCommand
         var format = DatasetOptions.Format("inshop", "c2s", "category", "landmarks", "synthetic");
         var categoriesFromPath = DatasetOptions.CategoriesFromPath();
         var output = new Option<FileInfo>("--out") { Description = "Where to write the results as JSON.", DefaultValueFactory = _ => new FileInfo("results.json") };
-        var sheet = new Option<FileInfo?>("--contact-sheet") { Description = "Retrieval: also write a PNG of a few queries (spread over the query list) with their top matches." };
+        var sheet = new Option<FileInfo?>("--contact-sheet") {
+            Description = "Also write a PNG: for retrieval, a few queries (spread over the query list) with their top matches; for landmarks (a checkpoint "
+                + "on annotated images), a few images with their true (green) and predicted (red) landmarks.",
+        };
         var localLandmarks = new Option<LandmarkSource>("--local-landmarks")
         {
             Description = "Checkpoints: where the local branch pools, predicted (as trained) or none (a test-time ablation: the embedding without the local branch's evidence).",
             DefaultValueFactory = _ => LandmarkSource.Predicted,
         };
         localLandmarks.AcceptOnlyFromAmong("predicted", "none");
-        var sheetRows = new Option<int>("--sheet-queries") { Description = "Queries on the contact sheet.", DefaultValueFactory = _ => 6 };
+        var landmarksCsv = new Option<FileInfo?>("--landmarks-csv")
+        {
+            Description = "Checkpoints: also write every image's predicted landmarks (source-image pixels, visibility probability) beside its annotated ones, one CSV row per image and slot.",
+        };
+        var sheetRows = new Option<int>("--sheet-queries") { Description = "Queries (retrieval) or images (landmarks) on the contact sheet.", DefaultValueFactory = _ => 6 };
         sheetRows.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<int>() < 1) result.AddError("--sheet-queries must be at least 1.");
@@ -45,13 +52,14 @@ internal static class EvaluateCommand
         command.Options.Add(sheet);
         command.Options.Add(sheetRows);
         command.Options.Add(localLandmarks);
+        command.Options.Add(landmarksCsv);
         command.SetAction(parse => Run(embedder, parse, parse.GetValue(data)!.FullName, parse.GetValue(format)!, parse.GetValue(categoriesFromPath), parse.GetValue(output)!.FullName,
-            parse.GetValue(sheet)?.FullName, parse.GetValue(sheetRows), parse.GetValue(localLandmarks)));
+            parse.GetValue(sheet)?.FullName, parse.GetValue(sheetRows), parse.GetValue(localLandmarks), parse.GetValue(landmarksCsv)?.FullName));
         return command;
     }
 
     private static int Run(EmbedderChoice choice, ParseResult parse, string root, string format, bool categoriesFromPath, string outputPath, string? sheetPath, int sheetRows,
-        LandmarkSource localLandmarks)
+        LandmarkSource localLandmarks, string? landmarksCsvPath)
     {
         var clock = Stopwatch.StartNew();
         var dataset = DatasetOptions.Read(root, format, categoriesFromPath);
@@ -63,6 +71,8 @@ internal static class EvaluateCommand
             string needs = protocol == EvaluationProtocol.Predictions ? $"--format {format}" : $"--local-landmarks {localLandmarks}";
             throw new ArgumentException($"--runtime {parse.GetValue(choice.Runtime)} measures retrieval at predicted landmarks only: {needs} needs --runtime torch.");
         }
+        if (landmarksCsvPath is not null && (parse.GetValue(choice.Baseline) is not null || choice.IsOnnx(parse)))
+            throw new ArgumentException("--landmarks-csv needs --checkpoint with --runtime torch: only a FashionNet model in LibTorch predicts landmarks.");
 
         using var cancel = CliCancellation.OnCtrlC();
         using var embedder = choice.Load(parse);
@@ -83,6 +93,16 @@ internal static class EvaluateCommand
         foreach (string note in result.Notes) AnsiConsole.MarkupLineInterpolated($"[yellow]{note}[/]");
         foreach (var table in EvaluationTables.All(result.Report)) AnsiConsole.Write(table);
         if (sheetPath is not null && result.Report.Retrieval is not null) WriteContactSheet(dataset, result, sheetRows, sheetPath);
+        else if (sheetPath is not null && result.Report.Landmarks is not null && result.Landmarks is { } predicted)
+        {
+            LandmarkSheet.Write(dataset, result.Images.All, predicted.SourcePositions, sheetRows, sheetPath);
+            AnsiConsole.MarkupLineInterpolated($"contact sheet written to [bold]{sheetPath}[/] (true landmarks green, predictions red)");
+        }
+        if (landmarksCsvPath is not null)
+        {
+            result.Landmarks!.WriteCsv(dataset, result.Images.All, landmarksCsvPath);
+            AnsiConsole.MarkupLineInterpolated($"predicted landmarks written to [bold]{landmarksCsvPath}[/]");
+        }
 
         EvaluationJson.Write(outputPath, result.Report);
         AnsiConsole.MarkupLineInterpolated($"results written to [bold]{outputPath}[/]; evaluated in {clock.Elapsed:mm\\:ss}");

@@ -11,22 +11,36 @@ namespace FashionNet.Cli.Reporting;
 /// <param name="ImagePath">The image shown.</param>
 /// <param name="Caption">Text under the image.</param>
 /// <param name="Highlight">Framed in green (a correct match) when true, in grey otherwise.</param>
-internal sealed record ContactSheetTile(string ImagePath, string Caption, bool Highlight);
+/// <param name="Landmarks">Landmarks drawn over the image, if any.</param>
+internal sealed record ContactSheetTile(string ImagePath, string Caption, bool Highlight, IReadOnlyList<TileLandmark>? Landmarks = null);
 
-/// <summary>A PNG showing query images and their top matches in rows, with captions.</summary>
+/// <summary>A true landmark and the prediction for it, in the source image's pixels (upright, as decoded).</summary>
+/// <param name="Label">A short name drawn beside the prediction.</param>
+internal sealed record TileLandmark(SKPoint Truth, SKPoint Predicted, string Label);
+
+/// <summary>A PNG of image tiles in rows, with captions: queries and their top matches, or images with their landmarks.</summary>
 internal static class ContactSheet
 {
-    private const int Tile = 160, Caption = 34, Gap = 8, Frame = 4;
+    private const int Caption = 34, Gap = 8, Frame = 4;
+
+    /// <summary>The colour of a true landmark's ring.</summary>
+    public static readonly SKColor TruthColor = new(0, 200, 0);
+
+    /// <summary>The colour of a predicted landmark's dot and of the line to its truth.</summary>
+    public static readonly SKColor PredictionColor = new(230, 0, 0);
 
     // The library's decoder: its limits, and photos turned upright by their EXIF orientation as the model saw them.
     private static readonly ImageDecoder Decoder = new();
 
-    /// <summary>Writes one row per query: the query tile first, then its matches. Unreadable images show as a cross.</summary>
-    public static void Write(IReadOnlyList<IReadOnlyList<ContactSheetTile>> rows, string pngPath)
+    /// <summary>
+    /// Writes the rows of tiles, each <paramref name="tile"/> pixels square; the first column is set apart by a wider
+    /// gap (a query before its matches). Unreadable images show as a cross.
+    /// </summary>
+    public static void Write(IReadOnlyList<IReadOnlyList<ContactSheetTile>> rows, string pngPath, int tile = 160)
     {
         int columns = rows.Max(r => r.Count);
-        int width = Gap + columns * (Tile + Gap) + Gap;
-        int height = Gap + rows.Count * (Tile + Caption + Gap);
+        int width = Gap + columns * (tile + Gap) + Gap;
+        int height = Gap + rows.Count * (tile + Caption + Gap);
         using var surface = SKSurface.Create(new SKImageInfo(width, height));
         var canvas = surface.Canvas;
         canvas.Clear(SKColors.White);
@@ -37,14 +51,14 @@ internal static class ContactSheet
         {
             for (int column = 0; column < rows[row].Count; column++)
             {
-                var tile = rows[row][column];
+                var shown = rows[row][column];
                 // The query column is set apart by a wider gap.
-                float x = Gap + column * (Tile + Gap) + (column > 0 ? Gap : 0);
-                float y = Gap + row * (Tile + Caption + Gap);
-                DrawTile(canvas, tile, new SKRect(x, y, x + Tile, y + Tile));
-                string[] lines = tile.Caption.Split('\n');
+                float x = Gap + column * (tile + Gap) + (column > 0 ? Gap : 0);
+                float y = Gap + row * (tile + Caption + Gap);
+                DrawTile(canvas, shown, new SKRect(x, y, x + tile, y + tile), font);
+                string[] lines = shown.Caption.Split('\n');
                 for (int i = 0; i < lines.Length && i < 2; i++)
-                    canvas.DrawText(lines[i], x + 2, y + Tile + 13 + 14 * i, SKTextAlign.Left, font, textPaint);
+                    canvas.DrawText(lines[i], x + 2, y + tile + 13 + 14 * i, SKTextAlign.Left, font, textPaint);
             }
         }
 
@@ -53,7 +67,7 @@ internal static class ContactSheet
         AtomicFile.WriteAllBytes(pngPath, png.ToArray());
     }
 
-    private static void DrawTile(SKCanvas canvas, ContactSheetTile tile, SKRect bounds)
+    private static void DrawTile(SKCanvas canvas, ContactSheetTile tile, SKRect bounds, SKFont font)
     {
         using var framePaint = new SKPaint { Color = tile.Highlight ? new SKColor(0, 160, 60) : SKColors.LightGray, Style = SKPaintStyle.Fill };
         canvas.DrawRect(bounds, framePaint);
@@ -71,6 +85,22 @@ internal static class ContactSheet
         var target = SKRect.Create(inner.MidX - w / 2, inner.MidY - h / 2, w, h);
         using var image = SKImage.FromBitmap(bitmap);
         canvas.DrawImage(image, target, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
+        if (tile.Landmarks is { } landmarks) DrawLandmarks(canvas, landmarks, point => new SKPoint(target.Left + point.X * scale, target.Top + point.Y * scale), font);
+    }
+
+    /// <summary>Each truth as a ring, its prediction as a dot with its label, and a line between them: the error.</summary>
+    private static void DrawLandmarks(SKCanvas canvas, IReadOnlyList<TileLandmark> landmarks, Func<SKPoint, SKPoint> toTile, SKFont font)
+    {
+        using var truthPaint = new SKPaint { Color = TruthColor, Style = SKPaintStyle.Stroke, StrokeWidth = 2, IsAntialias = true };
+        using var predictionPaint = new SKPaint { Color = PredictionColor, Style = SKPaintStyle.Fill, StrokeWidth = 1.5f, IsAntialias = true };
+        foreach (var landmark in landmarks)
+        {
+            SKPoint truth = toTile(landmark.Truth), predicted = toTile(landmark.Predicted);
+            canvas.DrawLine(truth, predicted, predictionPaint);
+            canvas.DrawCircle(truth, 5, truthPaint);
+            canvas.DrawCircle(predicted, 3, predictionPaint);
+            canvas.DrawText(landmark.Label, predicted.X + 4, predicted.Y - 4, SKTextAlign.Left, font, predictionPaint);
+        }
     }
 
     private static SKBitmap? LoadUpright(string path)

@@ -1,8 +1,11 @@
+using System.Text;
 using FashionNet.Data;
 using FashionNet.Data.Annotations;
 using FashionNet.Data.Loading;
 using FashionNet.Inference;
+using FashionNet.IO;
 using FashionNet.Model;
+using static System.FormattableString;
 using static TorchSharp.torch;
 
 namespace FashionNet.Evaluation;
@@ -39,14 +42,54 @@ public sealed record DatasetEvaluationOptions
     public LandmarkEvaluationOptions? Landmarks { get; init; }
 }
 
+/// <summary>A model's landmarks for a list of images (to draw or export them).</summary>
+/// <param name="SourcePositions">Positions in source-image pixels, <c>x0, y0, .., x7, y7</c> per image.</param>
+/// <param name="VisibilityProbabilities">Predicted probability that each slot is visible, <c>p0, .., p7</c> per image.</param>
+public sealed record LandmarkPredictions(IReadOnlyList<float> SourcePositions, IReadOnlyList<float> VisibilityProbabilities)
+{
+    /// <summary>
+    /// Writes one CSV row per image and slot (atomically): <c>image, slot, predicted_x, predicted_y,
+    /// visible_probability, true_visibility, true_x, true_y</c>, positions in source-image pixels; the true columns are
+    /// empty where the image has no annotation for the slot. Visibility as DeepFashion codes it: 0 visible, 1 occluded,
+    /// 2 cut off.
+    /// </summary>
+    /// <param name="dataset">The dataset of the images.</param>
+    /// <param name="sampleIndices">The dataset index of each image, in the order of the predictions.</param>
+    /// <param name="path">The CSV file.</param>
+    public void WriteCsv(FashionDataset dataset, IReadOnlyList<int> sampleIndices, string path)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentNullException.ThrowIfNull(sampleIndices);
+        if (SourcePositions.Count != 2 * LandmarkLayout.SlotCount * sampleIndices.Count || VisibilityProbabilities.Count != LandmarkLayout.SlotCount * sampleIndices.Count)
+            throw new ArgumentException($"The predictions cover {VisibilityProbabilities.Count / LandmarkLayout.SlotCount} images, not {sampleIndices.Count}.", nameof(sampleIndices));
+        var text = new StringBuilder("image,slot,predicted_x,predicted_y,visible_probability,true_visibility,true_x,true_y\n");
+        for (int row = 0; row < sampleIndices.Count; row++)
+        {
+            var sample = dataset.Samples[sampleIndices[row]];
+            string image = sample.ImagePath.Contains(',') || sample.ImagePath.Contains('"') ? $"\"{sample.ImagePath.Replace("\"", "\"\"")}\"" : sample.ImagePath;
+            for (int slot = 0; slot < LandmarkLayout.SlotCount; slot++)
+            {
+                int at = row * LandmarkLayout.SlotCount + slot;
+                string truth = sample.Landmarks is { } landmarks && landmarks.IsPresent((LandmarkSlot)slot)
+                    ? Invariant($"{(int)landmarks[(LandmarkSlot)slot].Visibility},{landmarks[(LandmarkSlot)slot].X},{landmarks[(LandmarkSlot)slot].Y}")
+                    : ",,";
+                text.Append(Invariant($"{image},{(LandmarkSlot)slot},{SourcePositions[2 * at]},{SourcePositions[2 * at + 1]},{VisibilityProbabilities[at]},{truth}\n"));
+            }
+        }
+        AtomicFile.WriteAllText(path, text.ToString());
+    }
+}
+
 /// <summary>What an evaluation measured, with the embeddings it computed (for contact sheets or an index); dispose it.</summary>
 public sealed class DatasetEvaluationResult : IDisposable
 {
-    internal DatasetEvaluationResult(BenchmarkReport report, ProtocolImages images, Tensor embeddings, IReadOnlyList<string> notes)
+    internal DatasetEvaluationResult(BenchmarkReport report, ProtocolImages images, Tensor embeddings, LandmarkPredictions? landmarks,
+        IReadOnlyList<string> notes)
     {
         Report = report;
         Images = images;
         Embeddings = embeddings;
+        Landmarks = landmarks;
         Notes = notes;
     }
 
@@ -58,6 +101,9 @@ public sealed class DatasetEvaluationResult : IDisposable
 
     /// <summary>L2-normalized embeddings <c>[Images.All.Count, D]</c> on the CPU, rows in <see cref="ProtocolImages.All"/> order.</summary>
     public Tensor Embeddings { get; }
+
+    /// <summary>A FashionNet model's landmarks, per image in <see cref="ProtocolImages.All"/> order; null for an embedder that predicts none.</summary>
+    public LandmarkPredictions? Landmarks { get; }
 
     /// <summary>Why a measure the data might suggest was not taken (e.g. categories the model's head does not cover).</summary>
     public IReadOnlyList<string> Notes { get; }
@@ -129,14 +175,15 @@ public static class DatasetEvaluation
                 options.Embedding.Loader);
             using var predictions = DatasetPredictions.Predict(trained.Model, loader, progress, cancellationToken);
             var (report, notes) = Measure(dataset, protocol, predictions, trained.Model, options);
-            return new DatasetEvaluationResult(report with { Model = embedder.Fingerprint }, images, predictions.Embeddings.clone(), notes);
+            return new DatasetEvaluationResult(report with { Model = embedder.Fingerprint }, images, predictions.Embeddings.clone(),
+                new LandmarkPredictions(predictions.SourceLandmarks, predictions.VisibilityProbabilities), notes);
         }
 
         if (protocol == EvaluationProtocol.Predictions)
             throw new ArgumentException($"The {dataset.Format} benchmark measures a model's category, attribute and landmark predictions; a baseline embedding has none.", nameof(embedder));
         var embeddings = ImageEmbedding.EmbedSamples(embedder, dataset, images.All, options.Embedding, progress, cancellationToken);
         var retrieval = Retrieval(dataset, protocol, images.All, embeddings, options);
-        return new DatasetEvaluationResult(new BenchmarkReport(embedder.Fingerprint, dataset.Root, protocol, images.All.Count, retrieval), images, embeddings, []);
+        return new DatasetEvaluationResult(new BenchmarkReport(embedder.Fingerprint, dataset.Root, protocol, images.All.Count, retrieval), images, embeddings, null, []);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json.Serialization;
 using FashionNet.Data;
 
 namespace FashionNet.Evaluation;
@@ -49,6 +50,7 @@ public sealed record LandmarkSlotError(LandmarkSlot Slot, int VisibleCount, doub
 public readonly record struct LandmarkOffset(double X, double Y)
 {
     /// <summary>The displacement's length.</summary>
+    [JsonIgnore]
     public double Length => Math.Sqrt(X * X + Y * Y);
 }
 

@@ -37,7 +37,7 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
             "--data --format --out --config --backbone --image-size --global-only --stage1-data --stage1-format --validation-items --resume "
             + "--stage1-epochs --stage2-epochs --lr --optimizer --clip --items-per-batch --training-landmarks --loss-weight --detach-auxiliary-heads --detach-local-branch"
         },
-        { "evaluate", "--checkpoint --baseline --data --format --out --contact-sheet --runtime --calibration-images" },
+        { "evaluate", "--checkpoint --baseline --data --format --out --contact-sheet --sheet-queries --landmarks-csv --runtime --calibration-images" },
         { "index", "--checkpoint --baseline --data --images --out --append --runtime --calibration-images" },
         { "query", "--index --image --top --sheet --runtime --calibration-images" },
         { "serve", "--index --checkpoint --urls --gallery-root --batch --concurrency --queue --timeout --max-upload --max-top --runtime --calibration-images" },
@@ -202,6 +202,37 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
             "--runtime", "onnx", "--out", Path.Combine(NewFolder("evaluate-onnx"), "report.json"));
 
         AssertOneLineError(result, "--runtime onnx", "--local-landmarks");
+    }
+
+    [Fact]
+    public void Evaluating_landmarks_draws_them_on_a_contact_sheet_and_writes_them_as_csv()
+    {
+        string folder = NewFolder("evaluate-landmarks");
+        string report = Path.Combine(folder, "report.json"), sheet = Path.Combine(folder, "sheet.png"), csv = Path.Combine(folder, "landmarks.csv");
+
+        var result = Run("evaluate", "--checkpoint", fixture.BestCheckpoint, "--data", Path.Combine(fixture.Data, "landmarks"), "--format", "landmarks",
+            "--out", report, "--contact-sheet", sheet, "--sheet-queries", "5", "--landmarks-csv", csv);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Empty(result.Error);
+        using var json = JsonDocument.Parse(File.ReadAllText(report));
+        var landmarks = json.RootElement.GetProperty("landmarks");
+        string[] rows = File.ReadAllLines(csv);
+        // One row per image and slot; the visible true landmarks are those the error measured.
+        Assert.Equal(1 + 8 * json.RootElement.GetProperty("imageCount").GetInt32(), rows.Length);
+        Assert.Equal(landmarks.GetProperty("visibleLandmarkCount").GetInt32(), rows.Skip(1).Count(row => row.Split(',')[5] == "0"));
+        // Five images in rows of four 320-pixel tiles: two rows.
+        using var png = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(sheet);
+        Assert.Equal((1328, 2 * (320 + 34 + 8) + 8), (png.Width, png.Height));
+    }
+
+    [Fact]
+    public void Writing_landmarks_of_a_baseline_exits_1_with_one_line_naming_the_option()
+    {
+        var result = Run("evaluate", "--baseline", "imagenet-resnet18", "--data", fixture.Data, "--format", "synthetic", "--landmarks-csv",
+            Path.Combine(NewFolder("baseline-landmarks"), "landmarks.csv"));
+
+        AssertOneLineError(result, "--landmarks-csv", "--checkpoint");
     }
 
     /// <summary>A bad option or option value, with the text the error line must contain.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FashionNet.Data;
+using FashionNet.Data.Annotations;
 using FashionNet.Evaluation;
 
 namespace FashionNet.Tests.Evaluation;
@@ -46,6 +47,31 @@ public sealed class EvaluationReportTests : IDisposable
         Assert.Equal(-0.5, slots[0].GetProperty("meanOffset").GetProperty("x").GetDouble());
         Assert.Equal(-0.5, slots[0].GetProperty("meanOffset").GetProperty("y").GetDouble());
         Assert.Equal(JsonValueKind.Null, slots[1].GetProperty("meanOffset").ValueKind);
+    }
+
+    [Fact]
+    public void LandmarkCsvHasARowPerImageAndSlotWithTheTruthWhereAnnotated()
+    {
+        // A lower-body image (waistlines and hems annotated, the right hem occluded) and an image without landmarks, whose name needs quoting.
+        var lower = LandmarkSet.FromFileOrder(ClothesType.Lower,
+            [new(10, 20, LandmarkVisibility.Visible), new(30, 20, LandmarkVisibility.Visible), new(12, 90, LandmarkVisibility.Visible), new(28, 91.5f, LandmarkVisibility.Occluded)]);
+        var dataset = new FashionDataset(DeepFashionFormat.Landmarks, "/data",
+            [new FashionSample { ImagePath = "img/a.jpg", Landmarks = lower }, new FashionSample { ImagePath = "img/b,\"c\".jpg" }], [], [], [], [], new ParseReport());
+        var positions = Enumerable.Range(0, 2 * 2 * LandmarkLayout.SlotCount).Select(i => i + 0.5f).ToArray();
+        var probabilities = Enumerable.Range(0, 2 * LandmarkLayout.SlotCount).Select(i => i / 16f).ToArray();
+        string path = Path.Combine(_directory, "landmarks.csv");
+
+        new LandmarkPredictions(positions, probabilities).WriteCsv(dataset, [1, 0], path);
+
+        string[] lines = File.ReadAllLines(path);
+        Assert.Equal("image,slot,predicted_x,predicted_y,visible_probability,true_visibility,true_x,true_y", lines[0]);
+        Assert.Equal(1 + 2 * LandmarkLayout.SlotCount, lines.Length);
+        // Row 0 of the predictions is dataset sample 1 (no landmarks); row 1 is sample 0.
+        Assert.Equal("\"img/b,\"\"c\"\".jpg\",LeftCollar,0.5,1.5,0,,,", lines[1]);
+        Assert.Equal("img/a.jpg,LeftCollar,16.5,17.5,0.5,,,", lines[1 + LandmarkLayout.SlotCount]);
+        Assert.Equal("img/a.jpg,LeftWaistline,24.5,25.5,0.75,0,10,20", lines[1 + LandmarkLayout.SlotCount + (int)LandmarkSlot.LeftWaistline]);
+        Assert.Equal("img/a.jpg,RightHem,30.5,31.5,0.9375,1,28,91.5", lines[^1]);
+        Assert.Throws<ArgumentException>(() => new LandmarkPredictions(positions, probabilities).WriteCsv(dataset, [0], path));
     }
 
     [Fact]
