@@ -1,6 +1,7 @@
 using System.Text;
 using FashionNet.Data;
 using FashionNet.Data.Annotations;
+using FashionNet.Data.Imaging;
 using FashionNet.Data.Loading;
 using FashionNet.Inference;
 using FashionNet.IO;
@@ -45,11 +46,12 @@ public sealed record DatasetEvaluationOptions
 /// <summary>A model's landmarks for a list of images (to draw or export them).</summary>
 /// <param name="SourcePositions">Positions in source-image pixels, <c>x0, y0, .., x7, y7</c> per image.</param>
 /// <param name="VisibilityProbabilities">Predicted probability that each slot is visible, <c>p0, .., p7</c> per image.</param>
-public sealed record LandmarkPredictions(IReadOnlyList<float> SourcePositions, IReadOnlyList<float> VisibilityProbabilities)
+/// <param name="SourceSizes">Each source image's size (positions are normalized by it for the landmark error).</param>
+public sealed record LandmarkPredictions(IReadOnlyList<float> SourcePositions, IReadOnlyList<float> VisibilityProbabilities, IReadOnlyList<ImageSize> SourceSizes)
 {
     /// <summary>
-    /// Writes one CSV row per image and slot (atomically): <c>image, slot, predicted_x, predicted_y,
-    /// visible_probability, true_visibility, true_x, true_y</c>, positions in source-image pixels; the true columns are
+    /// Writes one CSV row per image and slot (atomically): <c>image, image_width, image_height, slot, predicted_x,
+    /// predicted_y, visible_probability, true_visibility, true_x, true_y</c>, positions in source-image pixels; the true columns are
     /// empty where the image has no annotation for the slot. Visibility as DeepFashion codes it: 0 visible, 1 occluded,
     /// 2 cut off.
     /// </summary>
@@ -60,9 +62,10 @@ public sealed record LandmarkPredictions(IReadOnlyList<float> SourcePositions, I
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(sampleIndices);
-        if (SourcePositions.Count != 2 * LandmarkLayout.SlotCount * sampleIndices.Count || VisibilityProbabilities.Count != LandmarkLayout.SlotCount * sampleIndices.Count)
-            throw new ArgumentException($"The predictions cover {VisibilityProbabilities.Count / LandmarkLayout.SlotCount} images, not {sampleIndices.Count}.", nameof(sampleIndices));
-        var text = new StringBuilder("image,slot,predicted_x,predicted_y,visible_probability,true_visibility,true_x,true_y\n");
+        if (SourceSizes.Count != sampleIndices.Count || SourcePositions.Count != 2 * LandmarkLayout.SlotCount * SourceSizes.Count
+            || VisibilityProbabilities.Count != LandmarkLayout.SlotCount * SourceSizes.Count)
+            throw new ArgumentException($"The predictions cover {SourceSizes.Count} images, not {sampleIndices.Count}.", nameof(sampleIndices));
+        var text = new StringBuilder("image,image_width,image_height,slot,predicted_x,predicted_y,visible_probability,true_visibility,true_x,true_y\n");
         for (int row = 0; row < sampleIndices.Count; row++)
         {
             var sample = dataset.Samples[sampleIndices[row]];
@@ -73,7 +76,7 @@ public sealed record LandmarkPredictions(IReadOnlyList<float> SourcePositions, I
                 string truth = sample.Landmarks is { } landmarks && landmarks.IsPresent((LandmarkSlot)slot)
                     ? Invariant($"{(int)landmarks[(LandmarkSlot)slot].Visibility},{landmarks[(LandmarkSlot)slot].X},{landmarks[(LandmarkSlot)slot].Y}")
                     : ",,";
-                text.Append(Invariant($"{image},{(LandmarkSlot)slot},{SourcePositions[2 * at]},{SourcePositions[2 * at + 1]},{VisibilityProbabilities[at]},{truth}\n"));
+                text.Append(Invariant($"{image},{SourceSizes[row].Width},{SourceSizes[row].Height},{(LandmarkSlot)slot},{SourcePositions[2 * at]},{SourcePositions[2 * at + 1]},{VisibilityProbabilities[at]},{truth}\n"));
             }
         }
         AtomicFile.WriteAllText(path, text.ToString());
@@ -176,7 +179,7 @@ public static class DatasetEvaluation
             using var predictions = DatasetPredictions.Predict(trained.Model, loader, progress, cancellationToken);
             var (report, notes) = Measure(dataset, protocol, predictions, trained.Model, options);
             return new DatasetEvaluationResult(report with { Model = embedder.Fingerprint }, images, predictions.Embeddings.clone(),
-                new LandmarkPredictions(predictions.SourceLandmarks, predictions.VisibilityProbabilities), notes);
+                new LandmarkPredictions(predictions.SourceLandmarks, predictions.VisibilityProbabilities, predictions.SourceSizes), notes);
         }
 
         if (protocol == EvaluationProtocol.Predictions)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FashionNet.Data;
 using FashionNet.Data.Annotations;
+using FashionNet.Data.Imaging;
 using FashionNet.Evaluation;
 
 namespace FashionNet.Tests.Evaluation;
@@ -59,19 +60,20 @@ public sealed class EvaluationReportTests : IDisposable
             [new FashionSample { ImagePath = "img/a.jpg", Landmarks = lower }, new FashionSample { ImagePath = "img/b,\"c\".jpg" }], [], [], [], [], new ParseReport());
         var positions = Enumerable.Range(0, 2 * 2 * LandmarkLayout.SlotCount).Select(i => i + 0.5f).ToArray();
         var probabilities = Enumerable.Range(0, 2 * LandmarkLayout.SlotCount).Select(i => i / 16f).ToArray();
+        ImageSize[] sizes = [new(50, 60), new(40, 100)];
         string path = Path.Combine(_directory, "landmarks.csv");
 
-        new LandmarkPredictions(positions, probabilities).WriteCsv(dataset, [1, 0], path);
+        new LandmarkPredictions(positions, probabilities, sizes).WriteCsv(dataset, [1, 0], path);
 
         string[] lines = File.ReadAllLines(path);
-        Assert.Equal("image,slot,predicted_x,predicted_y,visible_probability,true_visibility,true_x,true_y", lines[0]);
+        Assert.Equal("image,image_width,image_height,slot,predicted_x,predicted_y,visible_probability,true_visibility,true_x,true_y", lines[0]);
         Assert.Equal(1 + 2 * LandmarkLayout.SlotCount, lines.Length);
         // Row 0 of the predictions is dataset sample 1 (no landmarks); row 1 is sample 0.
-        Assert.Equal("\"img/b,\"\"c\"\".jpg\",LeftCollar,0.5,1.5,0,,,", lines[1]);
-        Assert.Equal("img/a.jpg,LeftCollar,16.5,17.5,0.5,,,", lines[1 + LandmarkLayout.SlotCount]);
-        Assert.Equal("img/a.jpg,LeftWaistline,24.5,25.5,0.75,0,10,20", lines[1 + LandmarkLayout.SlotCount + (int)LandmarkSlot.LeftWaistline]);
-        Assert.Equal("img/a.jpg,RightHem,30.5,31.5,0.9375,1,28,91.5", lines[^1]);
-        Assert.Throws<ArgumentException>(() => new LandmarkPredictions(positions, probabilities).WriteCsv(dataset, [0], path));
+        Assert.Equal("\"img/b,\"\"c\"\".jpg\",50,60,LeftCollar,0.5,1.5,0,,,", lines[1]);
+        Assert.Equal("img/a.jpg,40,100,LeftCollar,16.5,17.5,0.5,,,", lines[1 + LandmarkLayout.SlotCount]);
+        Assert.Equal("img/a.jpg,40,100,LeftWaistline,24.5,25.5,0.75,0,10,20", lines[1 + LandmarkLayout.SlotCount + (int)LandmarkSlot.LeftWaistline]);
+        Assert.Equal("img/a.jpg,40,100,RightHem,30.5,31.5,0.9375,1,28,91.5", lines[^1]);
+        Assert.Throws<ArgumentException>(() => new LandmarkPredictions(positions, probabilities, sizes).WriteCsv(dataset, [0], path));
     }
 
     [Fact]
