@@ -2,7 +2,8 @@
 # Issue 13's ablation, as run for docs/RESULTS.md: (b) the global branch alone and (c) the full FashionNet, same config
 # and data, three seeds each, one training at a time. Each run is trained, tested on the In-shop test split (query vs
 # gallery; categories from the image path) and on the hand-annotated robot set (landmarks); the small result files of
-# each run (config.json, summary.json, test.json, robot.json, metrics.jsonl) are kept under docs/results/ablation/, and
+# each run (config.json, summary.json, test.json, robot.json, metrics.jsonl, and the robot set's predicted landmarks as
+# robot-landmarks.csv.gz, for docs/results/sleeve_length.py) are kept under docs/results/ablation/, and
 # `fashionnet ablation` gathers them into docs/results/ablation.json. Runs whose results are kept are skipped, so the
 # script continues where it stopped. Run from anywhere after a Release build:
 #   bash docs/results/ablation.sh [--name NAME] [--config FILE] [SEED ...]      (default: ablation,
@@ -49,9 +50,10 @@ for seed in "${seeds[@]}"; do
     "${fashionnet[@]}" evaluate --checkpoint "$run/best.ckpt" --data "$sample" --format inshop --categories-from-path \
       --out "$run/test.json" --contact-sheet "$run/test-queries.png" > "$run-test.log" 2>&1
     "${fashionnet[@]}" evaluate --checkpoint "$run/best.ckpt" --data ../shared/data/fashion-landmarks-robot --format landmarks \
-      --out "$run/robot.json" > "$run-robot.log" 2>&1
+      --out "$run/robot.json" --landmarks-csv "$run/robot-landmarks.csv" > "$run-robot.log" 2>&1
     mkdir -p "$kept"
     cp "$run"/{config.json,summary.json,test.json,robot.json,metrics.jsonl} "$kept/"
+    gzip -9 -c "$run/robot-landmarks.csv" > "$kept/robot-landmarks.csv.gz"
   done
 done
 

@@ -6,10 +6,11 @@ y (0) and the mean hem y (1), for the truth and the prediction. Sleeves whose tr
 the lower 40% of the garment: long sleeves hanging down) and the others (short sleeves, or long ones raised) are
 reported apart: normalized error (x by width, y by height), mean vertical offset, mean true and predicted height.
 
-    python3 docs/results/sleeve_length.py landmarks.csv [more.csv ...]
+    python3 docs/results/sleeve_length.py landmarks.csv[.gz] [more.csv ...]
 """
 import collections
 import csv
+import gzip
 import math
 import sys
 
@@ -18,8 +19,12 @@ LONG = 0.6
 
 def sleeves(path):
     images = collections.defaultdict(dict)
-    with open(path, newline="") as f:
-        for row in csv.DictReader(f):
+    with (gzip.open(path, "rt", newline="") if path.endswith(".gz") else open(path, newline="")) as f:
+        reader = csv.DictReader(f)
+        missing = {"image", "image_width", "image_height", "slot", "predicted_y", "true_visibility", "true_y"} - set(reader.fieldnames or [])
+        if missing:
+            raise SystemExit(f"{path}: not a landmark CSV of `fashionnet evaluate --landmarks-csv` (no column {', '.join(sorted(missing))})")
+        for row in reader:
             images[row["image"]][row["slot"]] = row
     for slots in images.values():
         frame = ["LeftCollar", "RightCollar", "LeftHem", "RightHem"]
