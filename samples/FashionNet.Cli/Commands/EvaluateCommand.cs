@@ -98,6 +98,10 @@ internal static class EvaluateCommand
             LandmarkSheet.Write(dataset, result.Images.All, predicted.SourcePositions, sheetRows, sheetPath);
             AnsiConsole.MarkupLineInterpolated($"contact sheet written to [bold]{sheetPath}[/] (true landmarks green, predictions red)");
         }
+        else if (sheetPath is not null)
+        {
+            AnsiConsole.MarkupLine("[yellow]no contact sheet: it shows retrieval, or a checkpoint's landmarks on annotated images, and this evaluation has neither[/]");
+        }
         if (landmarksCsvPath is not null)
         {
             result.Landmarks!.WriteCsv(dataset, result.Images.All, landmarksCsvPath);

@@ -23,11 +23,7 @@ internal static class ContactSheet
 {
     private const int Caption = 34, Gap = 8, Frame = 4;
 
-    /// <summary>The colour of a true landmark's ring.</summary>
-    public static readonly SKColor TruthColor = new(0, 200, 0);
-
-    /// <summary>The colour of a predicted landmark's dot and of the line to its truth.</summary>
-    public static readonly SKColor PredictionColor = new(230, 0, 0);
+    private static readonly SKColor TruthColor = new(0, 200, 0), PredictionColor = new(230, 0, 0);
 
     // The library's decoder: its limits, and photos turned upright by their EXIF orientation as the model saw them.
     private static readonly ImageDecoder Decoder = new();
