@@ -29,13 +29,17 @@ internal static class ContactSheet
     private static readonly ImageDecoder Decoder = new();
 
     /// <summary>
-    /// Writes the rows of tiles, each <paramref name="tile"/> pixels square; the first column is set apart by a wider
-    /// gap (a query before its matches). Unreadable images show as a cross.
+    /// Writes the rows of tiles, each <paramref name="tile"/> pixels square. Unreadable images show as a cross.
     /// </summary>
-    public static void Write(IReadOnlyList<IReadOnlyList<ContactSheetTile>> rows, string pngPath, int tile = 160)
+    /// <param name="rows">The tiles, row by row.</param>
+    /// <param name="pngPath">Where the PNG goes.</param>
+    /// <param name="tile">The side of a tile in pixels.</param>
+    /// <param name="firstColumnApart">Set the first column apart by a wider gap (a query before its matches).</param>
+    public static void Write(IReadOnlyList<IReadOnlyList<ContactSheetTile>> rows, string pngPath, int tile = 160, bool firstColumnApart = true)
     {
         int columns = rows.Max(r => r.Count);
-        int width = Gap + columns * (tile + Gap) + Gap;
+        int apart = firstColumnApart ? Gap : 0;
+        int width = Gap + columns * (tile + Gap) + apart;
         int height = Gap + rows.Count * (tile + Caption + Gap);
         using var surface = SKSurface.Create(new SKImageInfo(width, height));
         var canvas = surface.Canvas;
@@ -48,8 +52,7 @@ internal static class ContactSheet
             for (int column = 0; column < rows[row].Count; column++)
             {
                 var shown = rows[row][column];
-                // The query column is set apart by a wider gap.
-                float x = Gap + column * (tile + Gap) + (column > 0 ? Gap : 0);
+                float x = Gap + column * (tile + Gap) + (column > 0 ? apart : 0);
                 float y = Gap + row * (tile + Caption + Gap);
                 DrawTile(canvas, shown, new SKRect(x, y, x + tile, y + tile), font);
                 string[] lines = shown.Caption.Split('\n');

@@ -33,6 +33,6 @@ internal static class LandmarkSheet
                 .ToList();
             return new ContactSheetTile(dataset.ImageFullPath(sample), $"{Path.GetFileName(sample.ImagePath)}\n{landmarks.Count} visible landmarks", false, landmarks);
         }).ToList();
-        ContactSheet.Write([.. tiles.Chunk(ImagesPerRow)], pngPath, Tile);
+        ContactSheet.Write([.. tiles.Chunk(ImagesPerRow)], pngPath, Tile, firstColumnApart: false);
     }
 }

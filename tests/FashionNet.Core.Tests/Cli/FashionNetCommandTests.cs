@@ -221,9 +221,9 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
         // One row per image and slot; the visible true landmarks are those the error measured.
         Assert.Equal(1 + 8 * json.RootElement.GetProperty("imageCount").GetInt32(), rows.Length);
         Assert.Equal(landmarks.GetProperty("visibleLandmarkCount").GetInt32(), rows.Skip(1).Count(row => row.Split(',')[7] == "0"));
-        // Five images in rows of four 320-pixel tiles: two rows.
+        // Five images in rows of four 320-pixel tiles (8-pixel gaps, 34-pixel captions): two rows.
         using var png = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(sheet);
-        Assert.Equal((1328, 2 * (320 + 34 + 8) + 8), (png.Width, png.Height));
+        Assert.Equal((8 + 4 * (320 + 8), 8 + 2 * (320 + 34 + 8)), (png.Width, png.Height));
     }
 
     [Fact]
