@@ -9,7 +9,6 @@ internal static class LandmarkSheet
 {
     private const int ImagesPerRow = 4, Tile = 320;
 
-    private static readonly string[] SlotLabels = ["LC", "RC", "LS", "RS", "LW", "RW", "LH", "RH"];
 
     /// <summary>Writes the sheet: per image, each visible true landmark (a green ring) joined to its prediction (a red dot, labelled).</summary>
     /// <param name="dataset">The dataset of the images.</param>
@@ -29,10 +28,13 @@ internal static class LandmarkSheet
             var landmarks = Enumerable.Range(0, LandmarkLayout.SlotCount)
                 .Where(slot => truth.Slots[slot].Visibility == LandmarkVisibility.Visible)
                 .Select(slot => new TileLandmark(new SKPoint(truth.Slots[slot].X, truth.Slots[slot].Y),
-                    new SKPoint(predicted[row * values + 2 * slot], predicted[row * values + 2 * slot + 1]), SlotLabels[slot]))
+                    new SKPoint(predicted[row * values + 2 * slot], predicted[row * values + 2 * slot + 1]), Initials((LandmarkSlot)slot)))
                 .ToList();
             return new ContactSheetTile(dataset.ImageFullPath(sample), $"{Path.GetFileName(sample.ImagePath)}\n{landmarks.Count} visible landmarks", false, landmarks);
         }).ToList();
         ContactSheet.Write([.. tiles.Chunk(ImagesPerRow)], pngPath, Tile, firstColumnApart: false);
     }
+
+    /// <summary>A slot's label on the sheet: the capitals of its name (LeftSleeve: LS).</summary>
+    private static string Initials(LandmarkSlot slot) => string.Concat(slot.ToString().Where(char.IsUpper));
 }
