@@ -92,15 +92,24 @@ internal static class EvaluateCommand
             progress => DatasetEvaluation.Evaluate(embedder, dataset, options, progress, cancel.Token));
         foreach (string note in result.Notes) AnsiConsole.MarkupLineInterpolated($"[yellow]{note}[/]");
         foreach (var table in EvaluationTables.All(result.Report)) AnsiConsole.Write(table);
-        if (sheetPath is not null && result.Report.Retrieval is not null) WriteContactSheet(dataset, result, sheetRows, sheetPath);
-        else if (sheetPath is not null && result.Report.Landmarks is not null && result.Landmarks is { } predicted)
+        // The measures first: a contact sheet or CSV that cannot be written must not cost the evaluation's results.
+        EvaluationJson.Write(outputPath, result.Report);
+        AnsiConsole.MarkupLineInterpolated($"results written to [bold]{outputPath}[/]");
+        if (sheetPath is not null)
         {
-            LandmarkSheet.Write(dataset, result.Images.All, predicted.SourcePositions, sheetRows, sheetPath);
-            AnsiConsole.MarkupLineInterpolated($"contact sheet written to [bold]{sheetPath}[/] (true landmarks green, predictions red)");
-        }
-        else if (sheetPath is not null)
-        {
-            AnsiConsole.MarkupLine("[yellow]no contact sheet: it shows retrieval, or a checkpoint's landmarks on annotated images, and this evaluation has neither[/]");
+            if (result.Report.Retrieval is not null)
+            {
+                WriteContactSheet(dataset, result, sheetRows, sheetPath);
+            }
+            else if (result.Report.Landmarks is not null && result.Landmarks is { } predicted)
+            {
+                LandmarkSheet.Write(dataset, result.Images.All, predicted.SourcePositions, sheetRows, sheetPath);
+                AnsiConsole.MarkupLineInterpolated($"contact sheet written to [bold]{sheetPath}[/] (true landmarks green, predictions red)");
+            }
+            else
+            {
+                AnsiConsole.MarkupLine("[yellow]no contact sheet: it shows retrieval, or a checkpoint's landmarks on annotated images, and this evaluation has neither[/]");
+            }
         }
         if (landmarksCsvPath is not null)
         {
@@ -108,8 +117,7 @@ internal static class EvaluateCommand
             AnsiConsole.MarkupLineInterpolated($"predicted landmarks written to [bold]{landmarksCsvPath}[/]");
         }
 
-        EvaluationJson.Write(outputPath, result.Report);
-        AnsiConsole.MarkupLineInterpolated($"results written to [bold]{outputPath}[/]; evaluated in {clock.Elapsed:mm\\:ss}");
+        AnsiConsole.MarkupLineInterpolated($"evaluated in {clock.Elapsed:mm\\:ss}");
         return 0;
     }
 

@@ -224,6 +224,30 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
         // Five images in rows of four 320-pixel tiles (8-pixel gaps, 34-pixel captions): two rows.
         using var png = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(sheet);
         Assert.Equal((8 + 4 * (320 + 8), 8 + 2 * (320 + 34 + 8)), (png.Width, png.Height));
+        // The first tile is the first annotated image; the last of its visible landmarks is drawn last, so its predicted
+        // dot (red, radius 3) covers the pixel at the prediction, mapped into the tile's 312-pixel inner square centred at 168.
+        var first = rows.Skip(1).Select(row => row.Split(',')).GroupBy(cells => cells[0]).First(image => image.Any(cells => cells[7] != ""));
+        var last = first.Last(cells => cells[7] == "0");
+        static float Number(string cell) => float.Parse(cell, System.Globalization.CultureInfo.InvariantCulture);
+        float width = Number(last[1]), height = Number(last[2]), scale = Math.Min(312 / width, 312 / height);
+        var dot = png[(int)(168 - width * scale / 2 + Number(last[4]) * scale), (int)(168 - height * scale / 2 + Number(last[5]) * scale)];
+        Assert.Equal(new SixLabors.ImageSharp.PixelFormats.Rgb24(230, 0, 0), dot);
+    }
+
+    [Fact]
+    public void An_extra_output_that_cannot_be_written_exits_1_naming_it_and_keeps_the_results()
+    {
+        string folder = NewFolder("unwritable-output");
+        Directory.CreateDirectory(folder);
+        string blocker = Path.Combine(folder, "a-file"), report = Path.Combine(folder, "report.json");
+        File.WriteAllText(blocker, "");
+
+        var result = Run("evaluate", "--checkpoint", fixture.BestCheckpoint, "--data", Path.Combine(fixture.Data, "landmarks"), "--format", "landmarks",
+            "--out", report, "--landmarks-csv", Path.Combine(blocker, "landmarks.csv"));
+
+        AssertOneLineError(result, blocker);
+        using var json = JsonDocument.Parse(File.ReadAllText(report));
+        Assert.True(json.RootElement.GetProperty("landmarks").GetProperty("visibleLandmarkCount").GetInt32() > 0);
     }
 
     [Fact]
