@@ -11,6 +11,7 @@
 #        gathered into docs/results/NAME.json; the longer ablation: --name ablation-long --config configs/inshop-landmarks-long.json)
 #   --variant full|global runs one variant only, and then nothing is gathered (the ablation needs both).
 #   --normalize-pooled trains with the pooled landmark features batch-normalized (`train --normalize-pooled`).
+#   --landmark-data synthetic|DIR gives the training landmark images for a config's landmarkImagesPerBatch (`train --landmark-data`).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -26,6 +27,7 @@ while [ $# -gt 0 ]; do
     --config) config=$2; shift 2 ;;
     --variant) variants=("$2"); shift 2 ;;
     --normalize-pooled) model_flags+=(--normalize-pooled); shift ;;
+    --landmark-data) model_flags+=(--landmark-data "$2"); shift 2 ;;
     *) break ;;
   esac
 done

@@ -43,6 +43,12 @@ internal static class TrainCommand
                 + "Stage 2 trains on --data.",
         };
         var stage1Format = DatasetOptions.Format("--stage1-format", required: false, "synthetic", "landmarks", "category", "inshop");
+        var landmarkData = new Option<string?>("--landmark-data")
+        {
+            Description = "Landmark-labelled images for the stages whose config sets landmarkImagesPerBatch (that many are appended to each "
+                + "batch; only their landmarks train): a dataset folder or 'synthetic' for the built-in set, generated into the run folder.",
+        };
+        var landmarkFormat = DatasetOptions.Format("--landmark-format", required: false, "synthetic", "landmarks", "category", "inshop");
         var categoriesFromPath = DatasetOptions.CategoriesFromPath();
         categoriesFromPath.Description += " Applies to --data and to an In-shop --stage1-data.";
         var landmarksFrom = new Option<DirectoryInfo?>("--landmarks-from")
@@ -75,7 +81,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train FashionNet in two stages (landmarks first, then all losses) and keep the best model.")
         {
             data, format, backbone, weights, imageSize, embedding, freezeTrunk, globalOnly, pooledMap, poolingWindow, poolingBins, normalizePooled, config, output, resume, workers,
-            stage1Data, stage1Format, validationItems, skipBadImages, maxBadImages, categoriesFromPath, landmarksFrom, device,
+            stage1Data, stage1Format, landmarkData, landmarkFormat, validationItems, skipBadImages, maxBadImages, categoriesFromPath, landmarksFrom, device,
         };
         validationItems.Validators.Add(result =>
         {
@@ -106,22 +112,32 @@ internal static class TrainCommand
             // Before holding items out: the landmark set's splits are the dataset's own, which holding out changes.
             if (parse.GetValue(landmarksFrom) is { } landmarkFolder) dataset = dataset.WithLandmarksFrom(DatasetOptions.Read(landmarkFolder.FullName, "inshop"));
             if (parse.GetValue(validationItems) is > 0 and var heldOut) dataset = dataset.WithHeldOutItems(heldOut, options.Seed);
+            // One generated synthetic set serves both options.
+            var synthetic = new Lazy<FashionDataset>(() => SyntheticSet(runDirectory, recipe, options));
+            FashionDataset ReadFolder(string folder, Option<string> folderFormat, string dataOption) => parse.GetValue(folderFormat) switch
+            {
+                null => throw new ArgumentException($"{folderFormat.Name} is required with a {dataOption} folder."),
+                var name => DatasetOptions.Read(Path.GetFullPath(folder), name, pathCategories && name == "inshop"),
+            };
             var stage1 = parse.GetValue(stage1Data) switch
             {
                 null => null,
-                "synthetic" => SyntheticStage1(runDirectory, recipe, options),
-                "data+synthetic" => FashionDataset.Concat(dataset, SyntheticStage1(runDirectory, recipe, options)),
-                var folder => parse.GetValue(stage1Format) switch
-                {
-                    null => throw new ArgumentException("--stage1-format is required with a --stage1-data folder."),
-                    var folderFormat => DatasetOptions.Read(Path.GetFullPath(folder), folderFormat, pathCategories && folderFormat == "inshop"),
-                },
+                "synthetic" => synthetic.Value,
+                "data+synthetic" => FashionDataset.Concat(dataset, synthetic.Value),
+                var folder => ReadFolder(folder, stage1Format, stage1Data.Name),
+            };
+            var landmarks = parse.GetValue(landmarkData) switch
+            {
+                null => null,
+                "synthetic" => synthetic.Value,
+                var folder => ReadFolder(folder, landmarkFormat, landmarkData.Name),
             };
             var dataOptions = new TrainingDataOptions
             {
                 Workers = parse.GetValue(workers),
                 Device = onDevice,
                 Stage1Dataset = stage1,
+                LandmarkDataset = landmarks,
                 SkipBadImages = parse.GetValue(skipBadImages),
                 MaxBadImageFraction = parse.GetValue(maxBadImages),
             };
@@ -130,11 +146,11 @@ internal static class TrainCommand
         return command;
     }
 
-    /// <summary>Items of the generated stage-1 set: 1,200 images, 90% of the items in its train split.</summary>
-    private const int SyntheticStage1Items = 300;
+    /// <summary>Items of the generated synthetic set (for --stage1-data and --landmark-data): 1,200 images, 90% of the items in its train split.</summary>
+    private const int SyntheticSetItems = 300;
 
-    private static FashionDataset SyntheticStage1(string runDirectory, ModelRecipe recipe, TrainingOptions options) =>
-        DatasetOptions.Synthesize(Path.Combine(runDirectory, "stage1-synthetic"), SyntheticStage1Items, recipe.ImageSize, options.Seed, trainItemFraction: 0.9);
+    private static FashionDataset SyntheticSet(string runDirectory, ModelRecipe recipe, TrainingOptions options) =>
+        DatasetOptions.Synthesize(Path.Combine(runDirectory, "synthetic"), SyntheticSetItems, recipe.ImageSize, options.Seed, trainItemFraction: 0.9);
 
     private static int Run(FashionDataset dataset, ModelRecipe recipe, TrainingOptions options, TrainingDataOptions data, string runDirectory, bool resume)
     {
@@ -145,6 +161,11 @@ internal static class TrainCommand
             $"  train {dataset.IndicesOf(EvaluationSplit.Train).Count:N0} images, validation {dataset.IndicesOf(EvaluationSplit.Query).Count:N0} queries / {dataset.IndicesOf(EvaluationSplit.Gallery).Count:N0} gallery");
         if (data.Stage1Dataset is { } stage1)
             AnsiConsole.MarkupLineInterpolated($"  stage 1 trains on {stage1.IndicesOf(EvaluationSplit.Train).Count:N0} images of {stage1.Root}");
+        if (data.LandmarkDataset is { } landmarks)
+        {
+            AnsiConsole.MarkupLineInterpolated(
+                $"  landmark images per batch: stage 1 {options.Stage1.LandmarkImagesPerBatch}, stage 2 {options.Stage2.LandmarkImagesPerBatch}, from {landmarks.LandmarksOnly().IndicesOf(EvaluationSplit.Train).Count:N0} images of {landmarks.Root}");
+        }
 
         using var cancel = CliCancellation.OnCtrlC();
         var summary = TrainingConsole.Run(training, runDirectory, resume, cancel.Token);

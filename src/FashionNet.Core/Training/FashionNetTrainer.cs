@@ -127,6 +127,9 @@ public sealed class FashionNetTrainer
         _modelFingerprint = modelFingerprint;
     }
 
+    /// <summary>The training batches of stage 2, and of stage 1 when <see cref="Stage1Loader"/> is null.</summary>
+    public FashionDataLoader Loader => _loader;
+
     /// <summary>
     /// Training batches of stage 1 when it trains on other data than stage 2 (see
     /// <see cref="TrainingDataOptions.Stage1Dataset"/>); null: the constructor's loader serves both stages.

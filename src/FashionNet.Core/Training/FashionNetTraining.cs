@@ -36,6 +36,14 @@ public sealed record TrainingDataOptions
     public FashionDataset? Stage1Dataset { get; init; }
 
     /// <summary>
+    /// Landmark-labelled images mixed into the training batches of the stages that ask for them
+    /// (<see cref="StageOptions.LandmarkImagesPerBatch"/>), or null. Only the training images with landmarks are used, and
+    /// only their landmarks (<see cref="FashionDataset.LandmarksOnly"/>): their items, categories and attributes do not
+    /// reach the loss, and they are never validated on.
+    /// </summary>
+    public FashionDataset? LandmarkDataset { get; init; }
+
+    /// <summary>
     /// Leave training images that cannot be read out of their batch (reported through
     /// <see cref="TrainingRunOptions.OnSkippedImage"/> and counted per epoch as <c>skipped_images</c>) instead of stopping;
     /// see <see cref="DataLoaderOptions.SkipBadImages"/>. Off by default.
@@ -106,8 +114,7 @@ public sealed class FashionNetTraining : IDisposable
         var stage1Dataset = data.Stage1Dataset ?? dataset;
         recipe = recipe.For(dataset, stage1Dataset) with { ItemCount = ItemHeadSize(dataset, data.Stage1Dataset, options) };
 
-        var trainSampler = TrainSampler(dataset, options);
-        var stage1Sampler = data.Stage1Dataset is null ? null : TrainSampler(stage1Dataset, options);
+        var landmarkImages = data.LandmarkDataset?.LandmarksOnly();
 
         var device = Diagnostics.ComputeDevice.RequireAvailable(data.Device ?? torch.CPU);
         var (model, normalizer) = recipe.Build();
@@ -119,8 +126,14 @@ public sealed class FashionNetTraining : IDisposable
         };
         var trainLoaderOptions = loaderOptions with { SkipBadImages = data.SkipBadImages, MaxBadImageFraction = data.MaxBadImageFraction };
         var trainTransform = ImageTransform.Training(recipe.ImageSize);
-        var trainLoader = new FashionDataLoader(dataset, trainSampler, trainTransform, normalizer, trainLoaderOptions);
-        var stage1Loader = stage1Sampler is null ? null : new FashionDataLoader(stage1Dataset, stage1Sampler, trainTransform, normalizer, trainLoaderOptions);
+        FashionDataLoader StageLoader(FashionDataset stageData, int stage)
+        {
+            var (source, sampler) = StageBatches(stageData, landmarkImages, stage, options);
+            return new FashionDataLoader(source, sampler, trainTransform, normalizer, trainLoaderOptions);
+        }
+        var trainLoader = StageLoader(dataset, 2);
+        bool stage1Apart = data.Stage1Dataset is not null || options.Stage1.LandmarkImagesPerBatch != options.Stage2.LandmarkImagesPerBatch;
+        var stage1Loader = stage1Apart ? StageLoader(stage1Dataset, 1) : null;
         var attributeWeights = AttributeWeightsOf(dataset, dataset.IndicesOf(EvaluationSplit.Train))
             ?? AttributeWeightsOf(stage1Dataset, stage1Dataset.IndicesOf(EvaluationSplit.Train));
         var criterion = FashionNetCriterion.Standard(options.TripletMargin, attributeWeights, device, options.ItemTemperature);
@@ -168,6 +181,28 @@ public sealed class FashionNetTraining : IDisposable
                 nameof(options));
         }
         return dataset.Items.Count;
+    }
+
+    /// <summary>
+    /// A stage's training batches: <paramref name="stageData"/>'s train split (<see cref="TrainSampler"/>), each batch
+    /// topped up with the stage's <see cref="StageOptions.LandmarkImagesPerBatch"/> images of <paramref name="landmarkImages"/>
+    /// when it asks for them; the batches then index both sets as one, <paramref name="stageData"/>'s samples first.
+    /// </summary>
+    /// <exception cref="ArgumentException">The stage asks for landmark images and the training has no landmark data.</exception>
+    private static (FashionDataset Source, IBatchSampler Sampler) StageBatches(FashionDataset stageData, FashionDataset? landmarkImages, int stage,
+        TrainingOptions options)
+    {
+        var sampler = TrainSampler(stageData, options);
+        int extraPerBatch = options.StageOptions(stage).LandmarkImagesPerBatch;
+        if (extraPerBatch == 0) return (stageData, sampler);
+        if (landmarkImages is null)
+        {
+            throw new ArgumentException(
+                $"stage{stage}.landmarkImagesPerBatch is {extraPerBatch}, but the training has no landmark data (TrainingDataOptions.LandmarkDataset).", nameof(options));
+        }
+        var mixed = FashionDataset.Concat(stageData, landmarkImages);
+        var extra = mixed.IndicesOf(EvaluationSplit.Train).Where(i => i >= stageData.Samples.Count).ToList();
+        return (mixed, new MixedBatchSampler(sampler, extra, extraPerBatch, options.Seed));
     }
 
     /// <summary>Batches of a dataset's train split: P x K when it has item identities, shuffled batches of P * K otherwise.</summary>

@@ -98,6 +98,14 @@ public sealed record StageOptions
     /// </summary>
     public bool DetachLocalBranch { get; init; }
 
+    /// <summary>
+    /// Images of the training's landmark data (<see cref="TrainingDataOptions.LandmarkDataset"/>) appended to every batch
+    /// of this stage (<see cref="Data.Loading.MixedBatchSampler"/>); 0 (the default) appends none. They carry landmarks and
+    /// nothing else, so only the landmark and visibility terms learn from them: a stage that trains retrieval on photos
+    /// can keep the pose branch seeing garments those photos lack (the synthetic set's hanging sleeves, for one).
+    /// </summary>
+    public int LandmarkImagesPerBatch { get; init; }
+
     /// <summary>Whether this stage trains the term named <paramref name="term"/>: it has epochs and weights the term above 0.</summary>
     public bool UsesTerm(string term) => Epochs > 0 && LossWeights.GetValueOrDefault(term) > 0;
 
@@ -105,11 +113,11 @@ public sealed record StageOptions
     public bool Equals(StageOptions? other) =>
         other is not null && Epochs == other.Epochs && LearningRateFactor.Equals(other.LearningRateFactor)
         && DetachAuxiliaryHeads == other.DetachAuxiliaryHeads && DetachLocalBranch == other.DetachLocalBranch
-        && LossWeights.Count == other.LossWeights.Count
+        && LandmarkImagesPerBatch == other.LandmarkImagesPerBatch && LossWeights.Count == other.LossWeights.Count
         && LossWeights.All(w => other.LossWeights.TryGetValue(w.Key, out double weight) && weight.Equals(w.Value));
 
     /// <inheritdoc />
-    public override int GetHashCode() => HashCode.Combine(Epochs, LearningRateFactor, DetachAuxiliaryHeads, DetachLocalBranch, LossWeights.Count);
+    public override int GetHashCode() => HashCode.Combine(Epochs, LearningRateFactor, DetachAuxiliaryHeads, DetachLocalBranch, LandmarkImagesPerBatch, LossWeights.Count);
 }
 
 /// <summary>
@@ -246,6 +254,7 @@ public sealed record TrainingOptions
             var s = StageOptions(stage);
             Require(s.Epochs >= 0, $"stage{stage}.epochs", "must not be negative");
             Require(s.LearningRateFactor > 0 && double.IsFinite(s.LearningRateFactor), $"stage{stage}.learningRateFactor", "must be a positive number");
+            Require(s.LandmarkImagesPerBatch >= 0, $"stage{stage}.landmarkImagesPerBatch", "must not be negative");
             Require(s.LossWeights is not null, $"stage{stage}.lossWeights", "must be an object of weights by loss term");
             foreach (var (name, weight) in s.LossWeights!)
             {

@@ -34,7 +34,7 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
         { "data synth", "--out --items --seed --views --size" },
         {
             "train",
-            "--data --format --out --config --backbone --image-size --global-only --stage1-data --stage1-format --validation-items --resume "
+            "--data --format --out --config --backbone --image-size --global-only --stage1-data --stage1-format --landmark-data --landmark-format --validation-items --resume "
             + "--stage1-epochs --stage2-epochs --lr --optimizer --clip --items-per-batch --training-landmarks --loss-weight --detach-auxiliary-heads --detach-local-branch"
         },
         { "evaluate", "--checkpoint --baseline --data --format --out --contact-sheet --sheet-queries --landmarks-csv --runtime --calibration-images" },

@@ -6,6 +6,7 @@ using FashionNet.Data.Annotations;
 using FashionNet.Data.Imaging;
 using FashionNet.Diagnostics;
 using FashionNet.Data.Loading;
+using FashionNet.Data.Synthetic;
 using FashionNet.Model.Backbones;
 using FashionNet.Tests.TestSupport;
 using FashionNet.Training;
@@ -200,6 +201,60 @@ public sealed class FashionNetTrainerTests(SyntheticTrainingFixture fixture) : I
         var error = Assert.Throws<ArgumentException>(() =>
             FashionNetTraining.Create(fixture.Dataset, SmallRecipe, options, Data with { Stage1Dataset = fixture.CategoryDataset }));
         Assert.Contains("stage1.lossWeights.items", error.Message);
+    }
+
+    [Fact]
+    public void StageTwoBatchesCarryTheAskedLandmarkImagesWithTheirLandmarksAndNoOtherLabel()
+    {
+        var landmarkSet = SmallSyntheticSet(fixture.NewRunDirectory());
+        var options = Options(1, 1) with { Stage2 = Options(1, 1).Stage2 with { LandmarkImagesPerBatch = 3 } };
+        using var training = FashionNetTraining.Create(fixture.Dataset, SmallRecipe, options, Data with { LandmarkDataset = landmarkSet, Validate = false });
+
+        // Stage 1 asks for none, so it reads the plain P x K batches (4 items x 2 images).
+        Assert.NotNull(training.Trainer.Stage1Loader);
+        using (var plain = training.Trainer.Stage1Loader!.ReadEpoch(FashionNetTrainer.EpochKey(1, 0)).First())
+            Assert.Equal(8, plain.Count);
+        using var batch = training.Trainer.Loader.ReadEpoch(FashionNetTrainer.EpochKey(2, 0)).First();
+        Assert.Equal(11, batch.Count);
+        int mainSamples = fixture.Dataset.Samples.Count;
+        Assert.All(batch.SampleIndices.Take(8), i => Assert.True(i < mainSamples));
+        Assert.All(batch.SampleIndices.Skip(8), i => Assert.True(i >= mainSamples));
+        Assert.Equal([-1, -1, -1], batch.ItemIndices.data<long>().ToArray()[8..]);
+        Assert.Equal([-1, -1, -1], batch.Categories.data<long>().ToArray()[8..]);
+        Assert.All(batch.ItemIndices.data<long>().ToArray()[..8], item => Assert.True(item >= 0));
+        using var labelled = batch.Landmarks.Labelled.any(1);
+        Assert.All(labelled.data<bool>().ToArray()[8..], Assert.True);
+    }
+
+    [Fact]
+    public void TrainingOnMixedBatchesComputesEveryTermAtEveryStep()
+    {
+        var landmarkSet = SmallSyntheticSet(fixture.NewRunDirectory());
+        var options = Options(0, 1) with { Stage2 = Options(0, 1).Stage2 with { LandmarkImagesPerBatch = 4 } };
+        using var training = FashionNetTraining.Create(fixture.Dataset, SmallRecipe, options, Data with { LandmarkDataset = landmarkSet, Validate = false });
+        var run = new TrainingRunOptions { Directory = fixture.NewRunDirectory() };
+
+        training.Run(run);
+
+        var steps = TrainingLog.Read(run.MetricsLog).Where(e => e.Kind == TrainingLogKind.Step).ToList();
+        Assert.NotEmpty(steps);
+        // The In-shop fixture has no categories; its photos train the triplet term, every image the landmark terms.
+        foreach (string term in new[] { LossTermNames.Landmarks, LossTermNames.Visibility, LossTermNames.Triplet })
+            Assert.All(steps, step => Assert.True(double.IsFinite(step.Values[$"loss/{term}"]), $"loss/{term} of step {step.Step}"));
+    }
+
+    [Fact]
+    public void LandmarkImagesPerBatchWithoutLandmarkDataIsRefusedNamingTheStage()
+    {
+        var options = Options(1, 1) with { Stage2 = Options(1, 1).Stage2 with { LandmarkImagesPerBatch = 2 } };
+        var error = Assert.Throws<ArgumentException>(() => FashionNetTraining.Create(fixture.Dataset, SmallRecipe, options, Data));
+        Assert.Contains("stage2.landmarkImagesPerBatch", error.Message);
+    }
+
+    private static FashionDataset SmallSyntheticSet(string directory)
+    {
+        var set = SyntheticDataset.Generate(new SyntheticDatasetOptions { Items = 6, ViewsPerItem = 2, ImageSize = 64, Seed = 9 });
+        return DeepFashionReader.Read(SyntheticDatasetWriter.Write(set, directory).InShop, DeepFashionFormat.InShop);
     }
 
     [Fact]

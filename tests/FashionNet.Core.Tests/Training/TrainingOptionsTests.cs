@@ -127,6 +127,7 @@ public sealed class TrainingOptionsTests : IDisposable
     [InlineData("""{ "optimizer": { "momentum": 1.5 } }""", "optimizer.momentum")]
     [InlineData("""{ "itemTemperature": 0 }""", "itemTemperature")]
     [InlineData("""{ "itemProxies": "itemMeans" }""", "itemProxies")]
+    [InlineData("""{ "stage2": { "landmarkImagesPerBatch": -1 } }""", "stage2.landmarkImagesPerBatch")]
     public void OutOfRangeValueNamesTheField(string json, string field)
     {
         var error = Assert.Throws<FormatException>(() => TrainingOptions.Load(Write(json)));

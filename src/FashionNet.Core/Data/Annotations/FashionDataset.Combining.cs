@@ -52,6 +52,26 @@ public sealed partial class FashionDataset
     }
 
     /// <summary>
+    /// A copy that teaches landmarks and nothing else: the training images with a landmark annotation keep it (with their
+    /// clothes, pose and variation types and their box), lose their item, category and attributes, and stay in the train
+    /// split; every other image leaves every split. The item, category and attribute tables are empty. Concatenated after
+    /// a retrieval set (<see cref="Concat"/>), its images can join that set's batches (<see cref="Loading.MixedBatchSampler"/>)
+    /// where only the landmark and visibility terms find labels on them, and validation never meets them.
+    /// </summary>
+    /// <exception cref="ArgumentException">No training image has landmarks.</exception>
+    public FashionDataset LandmarksOnly()
+    {
+        var samples = Samples.Select(s => s with
+        {
+            ItemId = null, ItemIndex = null, CategoryLabel = null, Attributes = null,
+            Split = s.Split == EvaluationSplit.Train && s.Landmarks is not null ? EvaluationSplit.Train : null,
+        }).ToList();
+        if (!samples.Any(s => s.Split == EvaluationSplit.Train))
+            throw new ArgumentException($"The dataset at '{Root}' has no training image with landmarks.");
+        return new FashionDataset(Format, Root, samples, [], [], [], [], Report);
+    }
+
+    /// <summary>
     /// One dataset holding every sample of <paramref name="datasets"/>, in order (for instance real landmark photos and
     /// the built-in synthetic set as one stage-1 set). Splits are kept. Image paths become absolute, so sets from
     /// different roots coexist (<see cref="ImageFullPath"/> and <see cref="TryGetSample"/> take them as they are); the

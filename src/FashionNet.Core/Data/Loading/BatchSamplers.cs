@@ -160,3 +160,73 @@ public sealed class ShuffledBatchSampler : IBatchSampler
         return order.Chunk(_batchSize).Where(batch => batch.Length == _batchSize).ToArray();
     }
 }
+
+/// <summary>
+/// Every batch of an inner sampler followed by a fixed number of extra samples, for training on one kind of data while
+/// another keeps teaching one part of the model: P x K retrieval batches topped up with landmark-labelled images whose
+/// other labels are absent, so only the terms whose labels they carry train on them. Each epoch shuffles the extra
+/// samples and deals them out in turn, reshuffling when they run out, so every extra sample is used equally often (to
+/// within one use per shuffle) and none twice in a batch.
+/// </summary>
+public sealed class MixedBatchSampler : IBatchSampler
+{
+    private readonly IBatchSampler _inner;
+    private readonly int[] _extra;
+    private readonly int _seed;
+
+    /// <summary>Creates the sampler.</summary>
+    /// <param name="inner">The sampler of the main batches (their order and count are kept).</param>
+    /// <param name="extra">The extra samples to draw from (indices into the same dataset as <paramref name="inner"/>'s; a repeated index counts once).</param>
+    /// <param name="extraPerBatch">Extra samples appended to each batch; positive and at most the number of extra samples.</param>
+    /// <param name="seed">Seed of the per-epoch shuffles of the extra samples.</param>
+    public MixedBatchSampler(IBatchSampler inner, IReadOnlyList<int> extra, int extraPerBatch, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        ArgumentNullException.ThrowIfNull(extra);
+        ArgumentOutOfRangeException.ThrowIfLessThan(extraPerBatch, 1);
+        _extra = [.. extra.Distinct()];
+        if (extraPerBatch > _extra.Length)
+            throw new ArgumentOutOfRangeException(nameof(extraPerBatch), extraPerBatch, $"A batch cannot take more than the {_extra.Length} distinct extra samples.");
+        _inner = inner;
+        ExtraPerBatch = extraPerBatch;
+        _seed = seed;
+    }
+
+    /// <summary>Extra samples appended to each batch.</summary>
+    public int ExtraPerBatch { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<int[]> Batches(int epoch)
+    {
+        var main = _inner.Batches(epoch);
+        var random = new Random(Seeds.Derive(_seed, epoch, substream: 1));
+        int[] deck = [.. _extra];
+        int dealt = deck.Length;
+        var batches = new int[main.Count][];
+        for (int b = 0; b < main.Count; b++)
+        {
+            var batch = new int[main[b].Length + ExtraPerBatch];
+            main[b].CopyTo(batch, 0);
+            var held = batch.AsSpan(main[b].Length);
+            for (int e = 0; e < ExtraPerBatch; e++)
+            {
+                if (dealt == deck.Length)
+                {
+                    random.Shuffle(deck);
+                    dealt = 0;
+                }
+                // Where a batch spans two shuffles, a card it already holds swaps with a later one it does not: every card is
+                // still dealt once per shuffle. One is there, for the batch holds fewer than ExtraPerBatch <= deck.Length.
+                if (held[..e].Contains(deck[dealt]))
+                {
+                    int later = dealt + 1;
+                    while (held[..e].Contains(deck[later])) later++;
+                    (deck[dealt], deck[later]) = (deck[later], deck[dealt]);
+                }
+                held[e] = deck[dealt++];
+            }
+            batches[b] = batch;
+        }
+        return batches;
+    }
+}

@@ -197,4 +197,48 @@ public sealed class ConcatTests : IDisposable
     [Fact]
     public void NoDatasetIsRefused() =>
         Assert.Equal("datasets", Assert.Throws<ArgumentException>(() => FashionDataset.Concat()).ParamName);
+
+    [Fact]
+    public void LandmarksOnlyKeepsTheTrainingImagesLandmarksAndDropsEveryOtherLabel()
+    {
+        var real = Real(_real);
+        Assert.True(real.HasItems && real.Categories.Count > 0 && real.Attributes.Count > 0, "the fixture should carry every label");
+
+        var only = real.LandmarksOnly();
+
+        Assert.Equal(real.Samples.Count, only.Samples.Count);
+        Assert.Empty(only.Items);
+        Assert.Empty(only.Categories);
+        Assert.Empty(only.Attributes);
+        Assert.False(only.HasItems);
+        for (int i = 0; i < real.Samples.Count; i++)
+        {
+            var (before, after) = (real.Samples[i], only.Samples[i]);
+            Assert.Equal(before.ImagePath, after.ImagePath);
+            Assert.Equal(before.Landmarks, after.Landmarks);
+            Assert.Equal(before.ClothesType, after.ClothesType);
+            Assert.True(after.ItemId is null && after.ItemIndex is null && after.CategoryLabel is null && after.Attributes is null);
+            // The fixture's query and gallery images have landmarks too: they leave every split all the same.
+            Assert.Equal(before.Split == EvaluationSplit.Train ? EvaluationSplit.Train : null, after.Split);
+        }
+        Assert.Equal(real.IndicesOf(EvaluationSplit.Train), only.IndicesOf(EvaluationSplit.Train));
+
+        // After a retrieval set, the items, classes and held-out images are that set's alone.
+        var mixed = FashionDataset.Concat(_synthetic, only);
+        Assert.Equal(_synthetic.Items.Count, mixed.Items.Count);
+        Assert.Equal(_synthetic.Categories, mixed.Categories);
+        Assert.Equal(_synthetic.IndicesOf(EvaluationSplit.Query), mixed.IndicesOf(EvaluationSplit.Query));
+        Assert.Equal(_synthetic.IndicesOf(EvaluationSplit.Gallery), mixed.IndicesOf(EvaluationSplit.Gallery));
+    }
+
+    [Fact]
+    public void LandmarksOnlyRefusesASetWithoutTrainingLandmarksNamingIt()
+    {
+        File.Delete(_real.PathOf(Fixtures.InShopLandmarks));
+        var real = Real(_real);
+
+        var error = Assert.Throws<ArgumentException>(() => real.LandmarksOnly());
+
+        Assert.Contains(real.Root, error.Message);
+    }
 }

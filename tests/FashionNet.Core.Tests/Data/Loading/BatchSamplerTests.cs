@@ -62,4 +62,57 @@ public sealed class BatchSamplerTests
         var error = Assert.Throws<ArgumentException>(() => Sampler(p: 6, k: 2));
         Assert.Contains("P = 6", error.Message);
     }
+
+    // Mixed batches: 12 main samples in batches of 4, topped up from 5 extra samples (100..104).
+    private static readonly int[] Extra = [100, 101, 102, 103, 104];
+
+    private static MixedBatchSampler Mixed(int extraPerBatch, int seed = 1, int mainSamples = 12) =>
+        new(new SequentialBatchSampler(Enumerable.Range(0, mainSamples).ToArray(), 4), Extra, extraPerBatch, seed);
+
+    [Fact]
+    public void Mixed_batches_keep_the_main_batch_and_append_distinct_extra_samples()
+    {
+        var main = new SequentialBatchSampler(Enumerable.Range(0, 12).ToArray(), 4).Batches(0);
+        for (int epoch = 0; epoch < 4; epoch++)
+        {
+            var batches = Mixed(extraPerBatch: 3).Batches(epoch);
+            Assert.Equal(main.Count, batches.Count);
+            for (int b = 0; b < batches.Count; b++)
+            {
+                Assert.Equal(main[b], batches[b][..4]);
+                int[] extras = batches[b][4..];
+                Assert.Equal(3, extras.Length);
+                Assert.All(extras, e => Assert.Contains(e, Extra));
+                Assert.Equal(3, extras.Distinct().Count());
+            }
+        }
+    }
+
+    [Fact]
+    public void Mixed_batches_use_every_extra_sample_about_equally_often()
+    {
+        // 20 batches x 3 extras = 60 draws from 5 samples: 12 whole shuffles, so 12 uses each. Draws with replacement
+        // would spread them wide (a binomial count's standard deviation here is 3.1).
+        var counts = Mixed(extraPerBatch: 3, mainSamples: 80).Batches(0).SelectMany(b => b[4..]).CountBy(e => e).ToDictionary();
+        Assert.Equal(Extra, counts.Keys.Order());
+        Assert.Equal(60, counts.Values.Sum());
+        Assert.All(counts.Values, uses => Assert.Equal(12, uses));
+    }
+
+    [Fact]
+    public void Mixed_sampling_is_reproducible_per_epoch_and_varies_between_epochs_and_seeds()
+    {
+        Assert.Equal(Mixed(2).Batches(3), Mixed(2).Batches(3));
+        Assert.NotEqual(Mixed(2).Batches(3), Mixed(2).Batches(4));
+        Assert.NotEqual(Mixed(2, seed: 1).Batches(3), Mixed(2, seed: 2).Batches(3));
+    }
+
+    [Fact]
+    public void Mixed_sampler_refuses_more_extras_per_batch_than_distinct_extra_samples()
+    {
+        var inner = new SequentialBatchSampler([0, 1, 2, 3], 2);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new MixedBatchSampler(inner, [7, 7, 8], extraPerBatch: 3, seed: 1));
+        Assert.Contains("2 distinct extra samples", error.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new MixedBatchSampler(inner, [7, 8], extraPerBatch: 0, seed: 1));
+    }
 }
