@@ -40,6 +40,15 @@ internal static class EvaluateCommand
         {
             Description = "Checkpoints: also write every image's predicted landmarks (source-image pixels, visibility probability) beside its annotated ones, one CSV row per image and slot.",
         };
+        var neighbourCategories = new Option<int>("--neighbour-categories")
+        {
+            Description = "Also measure categories by a vote of each image's K nearest training images (same embedding, cosine): whether the "
+                + "embedding alone separates garment categories. 0 (default) skips it.",
+        };
+        neighbourCategories.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 0) result.AddError("--neighbour-categories must not be negative.");
+        });
         var sheetRows = new Option<int>("--sheet-queries") { Description = "Queries (retrieval) or images (landmarks) on the contact sheet.", DefaultValueFactory = _ => 6 };
         sheetRows.Validators.Add(result =>
         {
@@ -53,13 +62,15 @@ internal static class EvaluateCommand
         command.Options.Add(sheetRows);
         command.Options.Add(localLandmarks);
         command.Options.Add(landmarksCsv);
+        command.Options.Add(neighbourCategories);
         command.SetAction(parse => Run(embedder, parse, parse.GetValue(data)!.FullName, parse.GetValue(format)!, parse.GetValue(categoriesFromPath), parse.GetValue(output)!.FullName,
-            parse.GetValue(sheet)?.FullName, parse.GetValue(sheetRows), parse.GetValue(localLandmarks), parse.GetValue(landmarksCsv)?.FullName));
+            parse.GetValue(sheet)?.FullName, parse.GetValue(sheetRows), parse.GetValue(localLandmarks), parse.GetValue(landmarksCsv)?.FullName,
+            parse.GetValue(neighbourCategories)));
         return command;
     }
 
     private static int Run(EmbedderChoice choice, ParseResult parse, string root, string format, bool categoriesFromPath, string outputPath, string? sheetPath, int sheetRows,
-        LandmarkSource localLandmarks, string? landmarksCsvPath)
+        LandmarkSource localLandmarks, string? landmarksCsvPath, int neighbourCategories)
     {
         var clock = Stopwatch.StartNew();
         var dataset = DatasetOptions.Read(root, format, categoriesFromPath);
@@ -73,6 +84,9 @@ internal static class EvaluateCommand
         }
         if (landmarksCsvPath is not null && (parse.GetValue(choice.Baseline) is not null || choice.IsOnnx(parse)))
             throw new ArgumentException("--landmarks-csv needs --checkpoint with --runtime torch: only a FashionNet model in LibTorch predicts landmarks.");
+        var voters = NeighbourCategories.ReferenceImages(dataset);
+        if (neighbourCategories > 0 && voters.Count == 0)
+            throw new ArgumentException($"--neighbour-categories: '{dataset.Root}' has no training images with a category to vote (In-shop: add --categories-from-path).");
 
         using var cancel = CliCancellation.OnCtrlC();
         using var embedder = choice.Load(parse);
@@ -90,10 +104,17 @@ internal static class EvaluateCommand
         var options = new DatasetEvaluationOptions { Embedding = choice.Options(parse) };
         using var result = ProgressDisplay.WithProgress("evaluating", images,
             progress => DatasetEvaluation.Evaluate(embedder, dataset, options, progress, cancel.Token));
+        var report = result.Report;
+        if (neighbourCategories > 0)
+        {
+            var vote = ProgressDisplay.WithProgress("embedding the training images", voters.Count, progress => NeighbourCategories.Evaluate(embedder, dataset, result,
+                new NeighbourCategoryOptions { Neighbours = neighbourCategories }, options.Embedding, progress, cancel.Token));
+            report = report with { NeighbourCategory = vote };
+        }
         foreach (string note in result.Notes) AnsiConsole.MarkupLineInterpolated($"[yellow]{note}[/]");
-        foreach (var table in EvaluationTables.All(result.Report)) AnsiConsole.Write(table);
+        foreach (var table in EvaluationTables.All(report)) AnsiConsole.Write(table);
         // The measures first: a contact sheet or CSV that cannot be written must not cost the evaluation's results.
-        EvaluationJson.Write(outputPath, result.Report);
+        EvaluationJson.Write(outputPath, report);
         AnsiConsole.MarkupLineInterpolated($"results written to [bold]{outputPath}[/]");
         if (sheetPath is not null)
         {

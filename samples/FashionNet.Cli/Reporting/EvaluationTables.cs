@@ -19,19 +19,19 @@ internal static class EvaluationTables
         return table;
     }
 
-    /// <summary>Category top-k accuracy.</summary>
-    public static Table Category(CategoryAccuracyResult result)
+    /// <summary>Category top-k accuracy, under a title that says which classifier (the model's head by default).</summary>
+    public static Table Category(CategoryAccuracyResult result, string title = "category")
     {
-        var table = new Table().Title($"category: {result.SampleCount:N0} images").AddColumn("measure");
+        var table = new Table().Title($"{title}: {result.SampleCount:N0} images").AddColumn("measure");
         foreach (var rate in result.TopK) table.AddColumn($"top-{rate.K}", c => c.RightAligned());
         table.AddRow(["accuracy", .. result.TopK.Select(r => Rate(r.Rate))]);
         return table;
     }
 
     /// <summary>Top-1 accuracy per category and the category each is most often mistaken for, most images first.</summary>
-    public static Table CategoryConfusions(CategoryAccuracyResult result)
+    public static Table CategoryConfusions(CategoryAccuracyResult result, string title = "category")
     {
-        var table = new Table().Title("category: top-1 per category").AddColumn("category").AddColumn("images", c => c.RightAligned())
+        var table = new Table().Title($"{title}: top-1 per category").AddColumn("category").AddColumn("images", c => c.RightAligned())
             .AddColumn("top-1", c => c.RightAligned()).AddColumn("most confused with");
         foreach (var row in result.PerCategory.OrderByDescending(r => r.SampleCount))
         {
@@ -80,6 +80,12 @@ internal static class EvaluationTables
         {
             yield return Category(category);
             yield return CategoryConfusions(category);
+        }
+        if (report.NeighbourCategory is { } vote)
+        {
+            string title = $"category by a vote of the {vote.Neighbours} nearest of {vote.ReferenceImages:N0} training images";
+            yield return Category(vote.Accuracy, title);
+            yield return CategoryConfusions(vote.Accuracy, title);
         }
         if (report.Attributes is { } attributes) yield return Attributes(attributes);
         if (report.Landmarks is { } landmarks) yield return Landmarks(landmarks);

@@ -14,6 +14,10 @@ namespace FashionNet.Evaluation;
 /// <param name="Landmarks">Landmark normalized error and detection rates, where the images have landmarks.</param>
 /// <param name="Gating">How often the local branch pools each landmark slot, for a FashionNet that pools at its predictions.</param>
 /// <param name="Features">How many units of a FashionNet's global and local features fire on the images.</param>
+/// <param name="NeighbourCategory">
+/// Category accuracy of a vote among each image's nearest training images by embedding (<see cref="NeighbourCategories"/>),
+/// where asked for.
+/// </param>
 public sealed record BenchmarkReport(
     string Model,
     string Dataset,
@@ -24,4 +28,5 @@ public sealed record BenchmarkReport(
     AttributeRecallResult? Attributes = null,
     LandmarkErrorResult? Landmarks = null,
     LandmarkGatingResult? Gating = null,
-    BranchActivity? Features = null);
+    BranchActivity? Features = null,
+    NeighbourCategoryResult? NeighbourCategory = null);

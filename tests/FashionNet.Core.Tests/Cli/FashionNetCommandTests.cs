@@ -37,7 +37,7 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
             "--data --format --out --config --backbone --image-size --global-only --stage1-data --stage1-format --landmark-data --landmark-format --validation-items --resume "
             + "--stage1-epochs --stage2-epochs --lr --optimizer --clip --items-per-batch --training-landmarks --loss-weight --detach-auxiliary-heads --detach-local-branch"
         },
-        { "evaluate", "--checkpoint --baseline --data --format --out --contact-sheet --sheet-queries --landmarks-csv --runtime --calibration-images" },
+        { "evaluate", "--checkpoint --baseline --data --format --out --contact-sheet --sheet-queries --landmarks-csv --neighbour-categories --runtime --calibration-images" },
         { "index", "--checkpoint --baseline --data --images --out --append --runtime --calibration-images" },
         { "query", "--index --image --top --sheet --runtime --calibration-images" },
         { "serve", "--index --checkpoint --urls --gallery-root --batch --concurrency --queue --timeout --max-upload --max-top --runtime --calibration-images" },
@@ -248,6 +248,36 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
         AssertOneLineError(result, blocker);
         using var json = JsonDocument.Parse(File.ReadAllText(report));
         Assert.True(json.RootElement.GetProperty("landmarks").GetProperty("visibleLandmarkCount").GetInt32() > 0);
+    }
+
+    [Fact]
+    public void Evaluating_categories_by_nearest_training_images_reports_the_vote_of_the_embedding()
+    {
+        string report = Path.Combine(NewFolder("neighbour-categories"), "report.json");
+        string category = Path.Combine(fixture.Data, "category");
+
+        var result = Run("evaluate", "--checkpoint", fixture.BestCheckpoint, "--data", category, "--format", "category", "--neighbour-categories", "3", "--out", report);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Empty(result.Error);
+        Assert.Contains("category by a vote of the 3 nearest", Regex.Replace(result.Output, @"\s+", " "));
+        using var json = JsonDocument.Parse(File.ReadAllText(report));
+        var vote = json.RootElement.GetProperty("neighbourCategory");
+        int trainImages = File.ReadLines(Path.Combine(category, "Eval", "list_eval_partition.txt")).Skip(2).Count(line => line.EndsWith(" train", StringComparison.Ordinal));
+        Assert.Equal(3, vote.GetProperty("neighbours").GetInt32());
+        Assert.Equal(trainImages, vote.GetProperty("referenceImages").GetInt32());
+        // The vote classifies every evaluated (test) image, all labelled; it needs no category head (this model's, trained on
+        // the In-shop layout, has none for these classes).
+        Assert.Equal(json.RootElement.GetProperty("imageCount").GetInt32(), vote.GetProperty("accuracy").GetProperty("sampleCount").GetInt32());
+    }
+
+    [Fact]
+    public void Categories_by_nearest_training_images_on_data_without_categories_exit_1_naming_the_option()
+    {
+        var result = Run("evaluate", "--baseline", "imagenet-resnet18", "--data", fixture.Data, "--format", "synthetic", "--neighbour-categories", "3",
+            "--out", Path.Combine(NewFolder("neighbour-categories-none"), "report.json"));
+
+        AssertOneLineError(result, "--neighbour-categories", "no training images with a category");
     }
 
     [Fact]
