@@ -108,7 +108,8 @@ public sealed class BenchmarkEvaluationTests
         using var document = JsonDocument.Parse(EvaluationJson.Serialize(report));
 
         var root = document.RootElement;
-        Assert.Equal(["model", "dataset", "protocol", "imageCount", "retrieval", "category", "attributes", "landmarks", "gating", "features"],
+        Assert.Equal(["model", "dataset", "protocol", "imageCount", "retrieval", "category", "attributes", "landmarks", "gating", "features",
+            "neighbourCategory"],
             root.EnumerateObject().Select(p => p.Name));
         Assert.Equal("InShopRetrieval", root.GetProperty("protocol").GetString());
         Assert.Equal(0.5, root.GetProperty("retrieval").GetProperty("hitRate")[1].GetProperty("rate").GetDouble());
