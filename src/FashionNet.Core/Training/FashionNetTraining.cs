@@ -188,7 +188,9 @@ public sealed class FashionNetTraining : IDisposable
     /// topped up with the stage's <see cref="StageOptions.LandmarkImagesPerBatch"/> images of <paramref name="landmarkImages"/>
     /// when it asks for them; the batches then index both sets as one, <paramref name="stageData"/>'s samples first.
     /// </summary>
-    /// <exception cref="ArgumentException">The stage asks for landmark images and the training has no landmark data.</exception>
+    /// <exception cref="ArgumentException">
+    /// The stage asks for landmark images and the training has no landmark data, or the stage's data already holds some of them.
+    /// </exception>
     private static (FashionDataset Source, IBatchSampler Sampler) StageBatches(FashionDataset stageData, FashionDataset? landmarkImages, int stage,
         TrainingOptions options)
     {
@@ -199,6 +201,12 @@ public sealed class FashionNetTraining : IDisposable
         {
             throw new ArgumentException(
                 $"stage{stage}.landmarkImagesPerBatch is {extraPerBatch}, but the training has no landmark data (TrainingDataOptions.LandmarkDataset).", nameof(options));
+        }
+        var stageImages = stageData.Samples.Select(sample => Path.GetFullPath(stageData.ImageFullPath(sample))).ToHashSet(StringComparer.Ordinal);
+        if (landmarkImages.Samples.Select(sample => Path.GetFullPath(landmarkImages.ImageFullPath(sample))).FirstOrDefault(stageImages.Contains) is { } shared)
+        {
+            throw new ArgumentException(
+                $"stage{stage}.landmarkImagesPerBatch: image '{shared}' is in both the stage's training data and the landmark data; give the landmark images only once.", nameof(options));
         }
         var mixed = FashionDataset.Concat(stageData, landmarkImages);
         var extra = mixed.IndicesOf(EvaluationSplit.Train).Where(i => i >= stageData.Samples.Count).ToList();

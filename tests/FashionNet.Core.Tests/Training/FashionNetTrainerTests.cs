@@ -251,6 +251,19 @@ public sealed class FashionNetTrainerTests(SyntheticTrainingFixture fixture) : I
         Assert.Contains("stage2.landmarkImagesPerBatch", error.Message);
     }
 
+    [Fact]
+    public void LandmarkImagesAlreadyInTheStagesDataAreRefusedNamingTheStageAndAnImage()
+    {
+        var landmarkSet = SmallSyntheticSet(fixture.NewRunDirectory());
+        var options = Options(1, 1) with { Stage1 = Options(1, 1).Stage1 with { LandmarkImagesPerBatch = 2 } };
+        var data = Data with { Stage1Dataset = FashionDataset.Concat(fixture.Dataset, landmarkSet), LandmarkDataset = landmarkSet };
+
+        var error = Assert.Throws<ArgumentException>(() => FashionNetTraining.Create(fixture.Dataset, SmallRecipe, options, data));
+
+        Assert.Contains("stage1.landmarkImagesPerBatch", error.Message);
+        Assert.Contains(landmarkSet.ImageFullPath(landmarkSet.Samples[0]), error.Message);
+    }
+
     private static FashionDataset SmallSyntheticSet(string directory)
     {
         var set = SyntheticDataset.Generate(new SyntheticDatasetOptions { Items = 6, ViewsPerItem = 2, ImageSize = 64, Seed = 9 });
