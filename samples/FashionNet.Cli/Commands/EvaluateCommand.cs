@@ -84,7 +84,7 @@ internal static class EvaluateCommand
         }
         if (landmarksCsvPath is not null && (parse.GetValue(choice.Baseline) is not null || choice.IsOnnx(parse)))
             throw new ArgumentException("--landmarks-csv needs --checkpoint with --runtime torch: only a FashionNet model in LibTorch predicts landmarks.");
-        var voters = NeighbourCategories.ReferenceImages(dataset);
+        var voters = neighbourCategories > 0 ? NeighbourCategories.ReferenceImages(dataset) : [];
         if (neighbourCategories > 0 && voters.Count == 0)
             throw new ArgumentException($"--neighbour-categories: '{dataset.Root}' has no training images with a category to vote (In-shop: add --categories-from-path).");
 

@@ -1,6 +1,7 @@
 using FashionNet.Data;
 using FashionNet.Data.Annotations;
 using FashionNet.Inference;
+using FashionNet.Retrieval;
 using static TorchSharp.torch;
 
 namespace FashionNet.Evaluation;
@@ -29,8 +30,6 @@ public sealed record NeighbourCategoryResult(int Neighbours, int ReferenceImages
 /// </summary>
 public static class NeighbourCategories
 {
-    private const int QueryChunk = 1024;
-
     /// <summary>Vote scores, row-major <c>[queries, categoryCount]</c>.</summary>
     /// <param name="queries">Embeddings of the images to classify, <c>[Q, D]</c>; normalized here.</param>
     /// <param name="references">Embeddings of the labelled images, <c>[R, D]</c>; normalized here.</param>
@@ -53,19 +52,17 @@ public static class NeighbourCategories
         if (referenceLabels.Any(label => (uint)label >= (uint)categoryCount))
             throw new ArgumentException($"A reference label is outside 0..{categoryCount - 1}.", nameof(referenceLabels));
 
+        // The project's exact, tiled search ranks by cosine, ties to the lower reference index.
         using var scope = NewDisposeScope();
-        var normalizedQueries = nn.functional.normalize(queries.to(ScalarType.Float32).cpu(), p: 2, dim: 1);
-        var normalizedReferences = nn.functional.normalize(references.to(ScalarType.Float32).cpu(), p: 2, dim: 1).t();
-        var labels = tensor(referenceLabels.Select(label => (long)label).ToArray());
-        var scores = zeros([queries.shape[0], categoryCount]);
-        for (long start = 0; start < queries.shape[0]; start += QueryChunk)
+        var nearest = SimilaritySearch.Search(queries.to(ScalarType.Float32), references.to(ScalarType.Float32), neighbours);
+        var scores = new float[nearest.QueryCount * categoryCount];
+        for (int query = 0; query < nearest.QueryCount; query++)
         {
-            long length = Math.Min(QueryChunk, queries.shape[0] - start);
-            var (similarities, nearest) = normalizedQueries.narrow(0, start, length).mm(normalizedReferences).topk(neighbours, dim: 1);
-            var votes = labels.index_select(0, nearest.flatten()).view(nearest.shape);
-            scores.narrow(0, start, length).scatter_add_(1, votes, (similarities + 1) / 2);
+            var indices = nearest.GetIndices(query);
+            var similarities = nearest.GetScores(query);
+            for (int n = 0; n < indices.Length; n++) scores[query * categoryCount + referenceLabels[indices[n]]] += (1 + similarities[n]) / 2;
         }
-        return scores.data<float>().ToArray();
+        return scores;
     }
 
     /// <summary>
@@ -91,7 +88,8 @@ public static class NeighbourCategories
         var references = ReferenceImages(dataset);
         if (references.Count == 0)
             throw new ArgumentException($"'{dataset.Root}' has no training images with a category to vote.", nameof(dataset));
-        var labelledRows = Enumerable.Range(0, evaluated.Images.All.Count).Where(row => dataset.Samples[evaluated.Images.All[row]].CategoryIndex is not null).ToArray();
+        int?[] labels = [.. evaluated.Images.All.Select(i => dataset.Samples[i].CategoryIndex)];
+        int[] labelledRows = [.. Enumerable.Range(0, labels.Length).Where(row => labels[row] is not null)];
         if (labelledRows.Length == 0)
             throw new ArgumentException($"No evaluated image of '{dataset.Root}' has a category.", nameof(evaluated));
 
@@ -102,7 +100,7 @@ public static class NeighbourCategories
         int neighbours = Math.Min(options.Neighbours, references.Count);
         float[] scores = Scores(queries, referenceEmbeddings, [.. references.Select(i => dataset.Samples[i].CategoryIndex!.Value)], categoryCount, neighbours);
         var accumulator = new CategoryAccuracyAccumulator(categoryCount, options.Ks, [.. dataset.Categories.Select(c => c.Name)]);
-        accumulator.Add(scores, [.. labelledRows.Select(row => dataset.Samples[evaluated.Images.All[row]].CategoryIndex!.Value)]);
+        accumulator.Add(scores, [.. labelledRows.Select(row => labels[row]!.Value)]);
         return new NeighbourCategoryResult(neighbours, references.Count, accumulator.Result());
     }
 
