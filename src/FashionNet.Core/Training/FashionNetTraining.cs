@@ -189,7 +189,8 @@ public sealed class FashionNetTraining : IDisposable
     /// when it asks for them; the batches then index both sets as one, <paramref name="stageData"/>'s samples first.
     /// </summary>
     /// <exception cref="ArgumentException">
-    /// The stage asks for landmark images and the training has no landmark data, or the stage's data already holds some of them.
+    /// The stage asks for landmark images and the training has no landmark data, or the two do not combine (the stage's
+    /// data already holds some of the landmark images, or they are in another format).
     /// </exception>
     private static (FashionDataset Source, IBatchSampler Sampler) StageBatches(FashionDataset stageData, FashionDataset? landmarkImages, int stage,
         TrainingOptions options)
@@ -202,13 +203,16 @@ public sealed class FashionNetTraining : IDisposable
             throw new ArgumentException(
                 $"stage{stage}.landmarkImagesPerBatch is {extraPerBatch}, but the training has no landmark data (TrainingDataOptions.LandmarkDataset).", nameof(options));
         }
-        var stageImages = stageData.Samples.Select(sample => Path.GetFullPath(stageData.ImageFullPath(sample))).ToHashSet(StringComparer.Ordinal);
-        if (landmarkImages.Samples.Select(sample => Path.GetFullPath(landmarkImages.ImageFullPath(sample))).FirstOrDefault(stageImages.Contains) is { } shared)
+        FashionDataset mixed;
+        try
         {
-            throw new ArgumentException(
-                $"stage{stage}.landmarkImagesPerBatch: image '{shared}' is in both the stage's training data and the landmark data; give the landmark images only once.", nameof(options));
+            mixed = FashionDataset.Concat(stageData, landmarkImages);
         }
-        var mixed = FashionDataset.Concat(stageData, landmarkImages);
+        catch (ArgumentException e)
+        {
+            // Concat names the image two sets share (or the formats that differ); the user needs to know which option joined them.
+            throw new ArgumentException($"stage{stage}.landmarkImagesPerBatch: the stage's training data and the landmark data do not combine: {e.Message}", e);
+        }
         var extra = mixed.IndicesOf(EvaluationSplit.Train).Where(i => i >= stageData.Samples.Count).ToList();
         return (mixed, new MixedBatchSampler(sampler, extra, extraPerBatch, options.Seed));
     }
