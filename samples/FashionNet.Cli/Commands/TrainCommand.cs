@@ -132,6 +132,12 @@ internal static class TrainCommand
                 "synthetic" => synthetic.Value,
                 var folder => ReadFolder(folder, landmarkFormat, landmarkData.Name),
             };
+            // The library's refusal names its own option; here the user needs the command line's.
+            if (landmarks is null && new[] { 1, 2 }.FirstOrDefault(s => options.StageOptions(s).LandmarkImagesPerBatch > 0) is var asking and > 0)
+            {
+                throw new ArgumentException(
+                    $"stage{asking}.landmarkImagesPerBatch is {options.StageOptions(asking).LandmarkImagesPerBatch}: give the landmark images with {landmarkData.Name} (synthetic or a folder).");
+            }
             var dataOptions = new TrainingDataOptions
             {
                 Workers = parse.GetValue(workers),
@@ -161,10 +167,10 @@ internal static class TrainCommand
             $"  train {dataset.IndicesOf(EvaluationSplit.Train).Count:N0} images, validation {dataset.IndicesOf(EvaluationSplit.Query).Count:N0} queries / {dataset.IndicesOf(EvaluationSplit.Gallery).Count:N0} gallery");
         if (data.Stage1Dataset is { } stage1)
             AnsiConsole.MarkupLineInterpolated($"  stage 1 trains on {stage1.IndicesOf(EvaluationSplit.Train).Count:N0} images of {stage1.Root}");
-        if (data.LandmarkDataset is { } landmarks)
+        if (training.LandmarkImages is { } landmarks)
         {
             AnsiConsole.MarkupLineInterpolated(
-                $"  landmark images per batch: stage 1 {options.Stage1.LandmarkImagesPerBatch}, stage 2 {options.Stage2.LandmarkImagesPerBatch}, from {landmarks.LandmarksOnly().IndicesOf(EvaluationSplit.Train).Count:N0} images of {landmarks.Root}");
+                $"  landmark images per batch: stage 1 {options.Stage1.LandmarkImagesPerBatch}, stage 2 {options.Stage2.LandmarkImagesPerBatch}, from {landmarks.IndicesOf(EvaluationSplit.Train).Count:N0} images of {landmarks.Root}");
         }
 
         using var cancel = CliCancellation.OnCtrlC();

@@ -69,7 +69,7 @@ public sealed class FashionNetTraining : IDisposable
     private readonly FashionNetCriterion _criterion;
 
     private FashionNetTraining(ModelRecipe recipe, FashionNetModel model, IImageNormalizer normalizer, FashionNetCriterion criterion,
-        FashionNetTrainer trainer, FashionDataLoader? validationLoader, IModelValidator? validator)
+        FashionNetTrainer trainer, FashionDataLoader? validationLoader, IModelValidator? validator, FashionDataset? landmarkImages)
     {
         Recipe = recipe;
         Model = model;
@@ -78,6 +78,7 @@ public sealed class FashionNetTraining : IDisposable
         Trainer = trainer;
         ValidationLoader = validationLoader;
         Validator = validator;
+        LandmarkImages = landmarkImages;
     }
 
     /// <summary>The recipe, fitted to the dataset's categories and attributes.</summary>
@@ -97,6 +98,12 @@ public sealed class FashionNetTraining : IDisposable
 
     /// <summary>The validation between epochs (<see cref="InShopValidator"/> or <see cref="HeldOutSplitValidator"/>), or null without validation.</summary>
     public IModelValidator? Validator { get; }
+
+    /// <summary>
+    /// The landmark-only images (<see cref="FashionDataset.LandmarksOnly"/> of <see cref="TrainingDataOptions.LandmarkDataset"/>)
+    /// that join the batches of the stages asking for them, or null without landmark data.
+    /// </summary>
+    public FashionDataset? LandmarkImages { get; }
 
     /// <summary>Builds the training.</summary>
     /// <param name="dataset">A dataset with a train split (and query / gallery or val images for validation).</param>
@@ -158,7 +165,7 @@ public sealed class FashionNetTraining : IDisposable
         {
             Stage1Loader = stage1Loader, ItemProxyLoader = itemProxyLoader,
         };
-        return new FashionNetTraining(recipe, model, normalizer, criterion, trainer, validationLoader, validator);
+        return new FashionNetTraining(recipe, model, normalizer, criterion, trainer, validationLoader, validator, landmarkImages);
     }
 
     /// <summary>

@@ -321,6 +321,17 @@ public sealed class FashionNetCommandTests(CliFixture fixture) : IClassFixture<C
     }
 
     [Fact]
+    public void Landmark_images_asked_for_without_landmark_data_exit_1_with_one_line_naming_the_option()
+    {
+        string folder = Directory.CreateDirectory(NewFolder("landmark-images")).FullName;
+        string config = Path.Combine(folder, "config.json");
+        File.WriteAllText(config, """{ "stage2": { "epochs": 1, "landmarkImagesPerBatch": 2 } }""");
+
+        AssertOneLineError(Run(CliFixture.TrainArguments(fixture.Data, Path.Combine(folder, "run"), stage2Epochs: 1, "--config", config)),
+            "stage2.landmarkImagesPerBatch is 2", "--landmark-data");
+    }
+
+    [Fact]
     public void A_missing_folder_exits_1_with_one_line_naming_it()
     {
         string missing = NewFolder("missing");

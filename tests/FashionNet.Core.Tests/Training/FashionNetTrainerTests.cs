@@ -224,6 +224,10 @@ public sealed class FashionNetTrainerTests(SyntheticTrainingFixture fixture) : I
         Assert.All(batch.ItemIndices.data<long>().ToArray()[..8], item => Assert.True(item >= 0));
         using var labelled = batch.Landmarks.Labelled.any(1);
         Assert.All(labelled.data<bool>().ToArray()[8..], Assert.True);
+        // The images it deals from: the landmark set's training images, with nothing but their landmarks.
+        Assert.Equal(landmarkSet.IndicesOf(EvaluationSplit.Train).Count(i => landmarkSet.Samples[i].Landmarks is not null),
+            training.LandmarkImages!.IndicesOf(EvaluationSplit.Train).Count);
+        Assert.Empty(training.LandmarkImages.Items);
     }
 
     [Fact]
