@@ -136,8 +136,8 @@ public static class BenchmarkEvaluation
         for (int row = 0; row < predictions.SampleIndices.Count; row++)
         {
             if (dataset.Samples[predictions.SampleIndices[row]].Landmarks is not { } truth) continue;
-            var size = predictions.SourceSizes[row];
-            accumulator.Add(predictions.SourceLandmarks.AsSpan(row * values, values), truth.Slots, size.Width, size.Height);
+            var size = predictions.Landmarks.SourceSizes[row];
+            accumulator.Add(predictions.Landmarks.SourcePositions.AsSpan(row * values, values), truth.Slots, size.Width, size.Height);
         }
         return accumulator.Result();
     }

@@ -18,9 +18,7 @@ public sealed class DatasetPredictions : IDisposable
     {
         SampleIndices = sampleIndices;
         Embeddings = embeddings;
-        SourceLandmarks = landmarks;
-        VisibilityProbabilities = visibility;
-        SourceSizes = sourceSizes;
+        Landmarks = new LandmarkPredictions(landmarks, visibility, sourceSizes);
         CategoryLogits = categoryLogits;
         AttributeLogits = attributeLogits;
         Features = features;
@@ -32,14 +30,11 @@ public sealed class DatasetPredictions : IDisposable
     /// <summary>L2-normalized embeddings, float32 <c>[M, D]</c> on the CPU.</summary>
     public Tensor Embeddings { get; }
 
-    /// <summary>Predicted landmarks in source-image pixels, <c>x0, y0, .., x7, y7</c> per row.</summary>
-    public float[] SourceLandmarks { get; }
-
-    /// <summary>Predicted probability that each landmark slot is visible, <c>p0, .., p7</c> per row; the local branch pools at the slots above the model's threshold.</summary>
-    public float[] VisibilityProbabilities { get; }
-
-    /// <summary>Size of each row's source image.</summary>
-    public IReadOnlyList<ImageSize> SourceSizes { get; }
+    /// <summary>
+    /// Predicted landmarks per row, in source-image pixels, with the probability that each slot is visible; the local
+    /// branch pools at the slots above the model's threshold.
+    /// </summary>
+    public LandmarkPredictions Landmarks { get; }
 
     /// <summary>Category logits <c>[M, categories]</c> on the CPU.</summary>
     public Tensor CategoryLogits { get; }

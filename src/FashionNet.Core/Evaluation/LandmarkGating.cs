@@ -53,7 +53,7 @@ public static class LandmarkGating
             foreach (int row in groupRows)
             {
                 for (int slot = 0; slot < slots; slot++)
-                    if (predictions.VisibilityProbabilities[row * slots + slot] > threshold) pooled[slot]++;
+                    if (predictions.Landmarks.VisibilityProbabilities[row * slots + slot] > threshold) pooled[slot]++;
             }
             double count = Math.Max(1, groupRows.Count);
             return new LandmarkGatingGroup(name, groupRows.Count, pooled.Sum() / count,

@@ -38,7 +38,7 @@ public sealed class DatasetEvaluationTests(InferenceFixture fixture) : IClassFix
         float threshold = embedder.Model.Options.VisibilityThreshold;
         for (int slot = 0; slot < LandmarkLayout.SlotCount; slot++)
         {
-            double share = Enumerable.Range(0, images.All.Count).Count(row => predictions.VisibilityProbabilities[row * LandmarkLayout.SlotCount + slot] > threshold)
+            double share = Enumerable.Range(0, images.All.Count).Count(row => predictions.Landmarks.VisibilityProbabilities[row * LandmarkLayout.SlotCount + slot] > threshold)
                 / (double)images.All.Count;
             Assert.Equal(share, gating.All.Slots[slot].Share, 12);
         }

@@ -437,12 +437,12 @@ public sealed class FashionNetTrainerTests(SyntheticTrainingFixture fixture) : I
             var loader = FashionDataLoader.ForEvaluation(fixture.Dataset, samples, SmallRecipe.ImageSize, normalizer, 16, new() { Workers = 1 });
             using var predictions = DatasetPredictions.Predict(model, loader);
 
-            Assert.Equal(samples.Count * model.Options.LandmarkCount, predictions.VisibilityProbabilities.Length);
+            Assert.Equal(samples.Count * model.Options.LandmarkCount, predictions.Landmarks.VisibilityProbabilities.Length);
             using var batch = loader.ReadEpoch(0, CancellationToken.None).First();
             model.eval();
             using var output = model.call(batch.Images, null);
             float[] expected = output.VisibilityLogits.sigmoid().data<float>().ToArray();
-            Assert.Equal(expected, predictions.VisibilityProbabilities.Take(expected.Length));
+            Assert.Equal(expected, predictions.Landmarks.VisibilityProbabilities.Take(expected.Length));
         }
     }
 
