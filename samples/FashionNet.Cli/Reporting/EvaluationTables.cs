@@ -1,6 +1,7 @@
 using System.Globalization;
 using FashionNet.Evaluation;
 using Spectre.Console;
+using static FashionNet.Evaluation.EvaluationTable;
 
 namespace FashionNet.Cli.Reporting;
 
@@ -119,12 +120,6 @@ internal static class EvaluationTables
         }
         return table;
     }
-
-    private static string Rate(double rate) => rate.ToString("0.0000", CultureInfo.InvariantCulture);
-
-    private static string Error(double? error) => error?.ToString("0.0000", CultureInfo.InvariantCulture) ?? "-";
-
-    private static string Offset(double? offset) => offset?.ToString("+0.0000;-0.0000;0.0000", CultureInfo.InvariantCulture) ?? "-";
 
     /// <summary>The name, or the 1-based label of the annotation files when the name is not known; escaped for markup.</summary>
     private static string CategoryName(int category, string? name) => Markup.Escape(name ?? $"category {category + 1}");

@@ -56,11 +56,14 @@ public static class EvaluationTable
             $"{Environment.NewLine}{errors}{detection}";
     }
 
-    private static string Rate(double rate) => rate.ToString("0.0000", CultureInfo.InvariantCulture);
+    /// <summary>A rate or accuracy as these tables write it (four decimals), for other renderers of the same results.</summary>
+    public static string Rate(double rate) => rate.ToString("0.0000", CultureInfo.InvariantCulture);
 
-    private static string Error(double? error) => error?.ToString("0.0000", CultureInfo.InvariantCulture) ?? "-";
+    /// <summary>A normalized landmark error as these tables write it; "-" where nothing was measured.</summary>
+    public static string Error(double? error) => error?.ToString("0.0000", CultureInfo.InvariantCulture) ?? "-";
 
-    private static string Offset(double? offset) => offset?.ToString("+0.0000;-0.0000;0.0000", CultureInfo.InvariantCulture) ?? "-";
+    /// <summary>A signed mean offset as these tables write it (sign always shown); "-" where nothing was measured.</summary>
+    public static string Offset(double? offset) => offset?.ToString("+0.0000;-0.0000;0.0000", CultureInfo.InvariantCulture) ?? "-";
 
     private static string Count(int count) => count.ToString(CultureInfo.InvariantCulture);
 
