@@ -20,26 +20,20 @@ namespace FashionNet.Peers;
 /// </summary>
 internal static class EmbedBaselineCommand
 {
-    public const string Usage = "--out DIR [--data DIR] [--limit N] [--batch 32] [--workers 2] [--tolerance 1e-4]";
+    public const string Usage = "--out DIR " + EmbeddingWorkload.Usage;
 
     public static int Run(PeerArguments args)
     {
         string output = PeerFiles.OutputDirectory(args.Required("out"));
-        string data = args.Directory("data", PeerData.InShopSample);
-        int limit = args.Int("limit", int.MaxValue), batchSize = args.Int("batch", 32), workers = args.Int("workers", 2);
-        double tolerance = double.Parse(args.Optional("tolerance") ?? "1e-4", System.Globalization.CultureInfo.InvariantCulture);
-        args.RejectUnread();
-
-        var dataset = PeerData.ReadInShop(data);
-        var images = DatasetEvaluation.ImagesOf(dataset, EvaluationProtocol.InShopRetrieval).All.Take(limit).ToArray();
-        var options = new EmbeddingOptions { BatchSize = batchSize, Loader = new DataLoaderOptions { Workers = workers } };
+        var workload = EmbeddingWorkload.Read(args);
+        var (dataset, images, options, tolerance) = workload;
+        var first = workload.CheckBatch;
         using var contiguous = ImageNetBaselineEmbedder.Load();
         using var channelsLast = ImageNetBaselineEmbedder.Load(options: new InferenceOptions { MemoryFormat = TensorMemoryFormat.ChannelsLast });
         // LibTorch's OpenMP threads sleep while waiting unless OMP_WAIT_POLICY says ACTIVE; ONNX Runtime's do the same.
         using var onnx = new OnnxRuntimeBaseline(get_num_threads(), PeerEnvironment.LibTorchSpins);
         using var libraryOnnx = OnnxBaselineEmbedder.Load(options: PeerEnvironment.OnnxRuntimeLikeLibTorch());
 
-        var first = images.Take(batchSize).ToArray();
         var differences = new Dictionary<string, float>();
         using (var peer = onnx.EmbedSamples(dataset, first, options))
         {
@@ -63,13 +57,13 @@ internal static class EmbedBaselineCommand
         PeerFiles.WriteJson(Path.Combine(output, "embed-baseline.json"), new
         {
             Images = images.Length,
-            BatchSize = batchSize,
-            Workers = workers,
+            BatchSize = workload.BatchSize,
+            Workers = workload.Workers,
             MaxAbsDifferences = differences,
             Tolerance = tolerance,
             Library = Side("FashionNet.Core ImageNetBaselineEmbedder", images.Length, contiguousSeconds),
             LibraryChannelsLast = Side("FashionNet.Core ImageNetBaselineEmbedder, MemoryFormat = ChannelsLast", images.Length, channelsLastSeconds),
-            LibraryOnnxRuntime = Side($"FashionNet.Core OnnxBaselineEmbedder (batch {batchSize}, {libraryOnnx.Options.Threads} threads)", images.Length, libraryOnnxSeconds),
+            LibraryOnnxRuntime = Side($"FashionNet.Core OnnxBaselineEmbedder (batch {workload.BatchSize}, {libraryOnnx.Options.Threads} threads)", images.Length, libraryOnnxSeconds),
             Peer = new
             {
                 Side = $"ONNX Runtime {OrtEnv.Instance().GetVersionString()} (batch 1: the graphs fix it)",

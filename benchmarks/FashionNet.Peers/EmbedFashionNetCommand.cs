@@ -21,20 +21,14 @@ namespace FashionNet.Peers;
 /// </summary>
 internal static class EmbedFashionNetCommand
 {
-    public const string Usage = "--out DIR --checkpoint FILE [--data DIR] [--limit N] [--batch 32] [--workers 2] [--tolerance 1e-4]";
+    public const string Usage = "--out DIR --checkpoint FILE " + EmbeddingWorkload.Usage;
 
     public static int Run(PeerArguments args)
     {
         string output = PeerFiles.OutputDirectory(args.Required("out"));
         string checkpoint = args.File("checkpoint");
-        string data = args.Directory("data", PeerData.InShopSample);
-        int limit = args.Int("limit", int.MaxValue), batchSize = args.Int("batch", 32), workers = args.Int("workers", 2);
-        double tolerance = double.Parse(args.Optional("tolerance") ?? "1e-4", System.Globalization.CultureInfo.InvariantCulture);
-        args.RejectUnread();
-
-        var dataset = PeerData.ReadInShop(data);
-        var images = DatasetEvaluation.ImagesOf(dataset, EvaluationProtocol.InShopRetrieval).All.Take(limit).ToArray();
-        var options = new EmbeddingOptions { BatchSize = batchSize, Loader = new DataLoaderOptions { Workers = workers } };
+        var workload = EmbeddingWorkload.Read(args);
+        var (dataset, images, options, tolerance) = workload;
         using var contiguous = FashionNetEmbedder.FromCheckpoint(checkpoint);
         using var channelsLast = FashionNetEmbedder.FromCheckpoint(checkpoint, new InferenceOptions { MemoryFormat = TensorMemoryFormat.ChannelsLast });
         using var onnx = OnnxFashionNetEmbedder.FromEmbedder(contiguous, PeerEnvironment.OnnxRuntimeLikeLibTorch());
@@ -42,7 +36,7 @@ internal static class EmbedFashionNetCommand
         var description = ModelDescription.Of(contiguous.Model);
         ModelExport.WriteStateDict(Path.Combine(output, "state.pt"), contiguous.Model);
         ModelExport.WriteNormalizer(Path.Combine(output, "normalizer.pt"), contiguous.Normalizer);
-        var (channelsLastDifference, onnxDifference, int8Cosine) = WriteCheckBatch(Path.Combine(output, "check.pt"), contiguous, channelsLast, onnx, int8, dataset, images.Take(batchSize).ToArray());
+        var (channelsLastDifference, onnxDifference, int8Cosine) = WriteCheckBatch(Path.Combine(output, "check.pt"), contiguous, channelsLast, onnx, int8, dataset, workload.CheckBatch);
         Console.Error.WriteLine($"embed-fashionnet: smallest cosine of FashionNet.Core (ONNX Runtime int8) to FashionNet.Core (LibTorch) embeddings = {int8Cosine:F4}");
         Console.Error.WriteLine($"embed-fashionnet: max |FashionNet.Core (ONNX Runtime) - FashionNet.Core (LibTorch)| embedding = {onnxDifference:E3} (tolerance {tolerance:E1})");
         if (onnxDifference > tolerance)
@@ -61,8 +55,8 @@ internal static class EmbedFashionNetCommand
             Checkpoint = Path.GetFullPath(checkpoint),
             Model = description,
             Paths = images.Select(i => dataset.ImageFullPath(dataset.Samples[i])),
-            BatchSize = batchSize,
-            Workers = workers,
+            BatchSize = workload.BatchSize,
+            Workers = workload.Workers,
             Seconds = contiguousSeconds,
             ImagesPerSecond = images.Length / contiguousSeconds,
             ChannelsLastSeconds = channelsLastSeconds,
