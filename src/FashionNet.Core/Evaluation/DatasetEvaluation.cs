@@ -1,12 +1,7 @@
-using System.Text;
-using FashionNet.Data;
 using FashionNet.Data.Annotations;
-using FashionNet.Data.Imaging;
 using FashionNet.Data.Loading;
 using FashionNet.Inference;
-using FashionNet.IO;
 using FashionNet.Model;
-using static System.FormattableString;
 using static TorchSharp.torch;
 
 namespace FashionNet.Evaluation;
